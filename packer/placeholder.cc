@@ -1,0 +1,1 @@
+namespace rdbundle::packer {}
