@@ -91,6 +91,9 @@ class Fs {
 // The process-wide real filesystem (POSIX).
 Fs& DefaultFs();
 
+// Standard input as a ReadableFile named "<stdin>" (bundles can arrive through a pipe).
+std::unique_ptr<ReadableFile> OpenStdin();
+
 // ---- helpers built on Fs -------------------------------------------------------------------
 
 std::string JoinPath(std::string_view a, std::string_view b);

@@ -262,6 +262,11 @@ class PosixFs final : public Fs {
 
 }  // namespace
 
+std::unique_ptr<ReadableFile> OpenStdin() {
+  int fd = ::dup(STDIN_FILENO);
+  return std::unique_ptr<ReadableFile>(new PosixReadableFile(fd < 0 ? STDIN_FILENO : fd, "<stdin>"));
+}
+
 Fs& DefaultFs() {
   static PosixFs* fs = new PosixFs();  // never destroyed: usable from atexit and signal paths
   return *fs;

@@ -1,0 +1,25 @@
+// Process-level platform calls (terminal, signals, WSL detection), POSIX in platform_posix.cc.
+#pragma once
+
+#include <string>
+
+namespace rdbundle {
+
+// True when stderr is a terminal: progress displays are drawn only then (or when forced).
+bool StderrIsTerminal();
+// True when stdout is a terminal (colour in human-readable reports).
+bool StdoutIsTerminal();
+
+// True when running under WSL, where the user's Rancher Desktop is the Windows one.
+bool RunningUnderWsl();
+
+// SIGINT/SIGTERM/SIGHUP set a flag instead of killing the process, so long operations can stop
+// at the next chunk and clean up their temporary files. Idempotent.
+void InstallInterruptHandlers();
+// Non-zero (the signal number) once a handled signal arrived.
+int InterruptSignal();
+
+// Seconds since the Unix epoch (wall clock).
+long long UnixNow();
+
+}  // namespace rdbundle

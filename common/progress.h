@@ -1,0 +1,55 @@
+// Progress display for long operations: on a terminal, one line redrawn at most 10 times a
+// second with bytes done/total, percent, rate and ETA; nothing at all when disabled (piped).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace rdbundle {
+
+// "1.50 GiB", "412.3 MiB", "17 B".
+std::string FormatBytes(std::uint64_t bytes);
+// "0:03", "1:02:03".
+std::string FormatDuration(double seconds);
+
+class Progress {
+ public:
+  // enabled=false makes every call a no-op (and Summary-only users still get Elapsed()).
+  Progress(std::string label, std::uint64_t total_bytes, bool enabled, std::FILE* out = stderr);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // Thread-safe. Redraws when at least 100 ms passed since the last draw.
+  void Add(std::uint64_t bytes);
+  void SetTotal(std::uint64_t total_bytes);
+  void SetLabel(std::string label);
+  // Clears the line (the caller prints its own summary).
+  void Finish();
+
+  std::uint64_t done() const { return done_.load(std::memory_order_relaxed); }
+  double ElapsedSeconds() const;
+
+  // The line that would be drawn now (for tests).
+  std::string RenderLine() const;
+
+ private:
+  void Draw();
+
+  std::string label_;
+  std::atomic<std::uint64_t> total_;
+  std::atomic<std::uint64_t> done_{0};
+  const bool enabled_;
+  std::FILE* out_;
+  const std::chrono::steady_clock::time_point start_;
+  std::atomic<std::int64_t> last_draw_ns_{0};
+  mutable std::mutex mu_;
+  bool drawn_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace rdbundle
