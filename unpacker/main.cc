@@ -1,1 +1,197 @@
-int main() { return 0; }
+// rdbundle-unpack: the offline side. Parses options and calls one command (commands.h).
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "common/fs.h"
+#include "common/limits.h"
+#include "common/platform.h"
+#include "rdbundle/version_info.h"
+#include "unpacker/commands.h"
+
+namespace rdbundle::unpacker {
+namespace {
+
+constexpr const char* kUsage = R"(usage: rdbundle-unpack <command> [options]
+
+Commands:
+  verify BUNDLE      check the signature and every file; write nothing
+  list BUNDLE        show the signed manifest (after the signature check)
+  list --installed   show the bundles installed into the RD cache
+  install BUNDLE     verify and place the files into the RD cache and ~/.kuberlr
+BUNDLE may be "-" to read standard input.
+
+Trust (verify, list, install):
+  -p, --public-key FILE   trusted minisign public key (repeatable); when given, only these
+      --trusted-dir DIR   trust every *.pub in DIR (default: $XDG_CONFIG_HOME/rdbundle/trusted,
+                          i.e. ~/.config/rdbundle/trusted)
+      --max-window-log N  largest zstd window to accept, 2^N bytes (default 27, at most 31)
+      --progress / --no-progress   progress on stderr (default: only on a terminal)
+
+Install destinations (defaults from this machine):
+      --target-os OS      linux | darwin | windows (write another OS's layout)
+      --target-arch ARCH  amd64 | arm64
+      --home DIR          home directory (e.g. /mnt/c/Users/<you> from WSL)
+      --cache-dir DIR     Rancher Desktop cache dir (overrides the one derived from --home)
+      --kuberlr-dir DIR   kuberlr dir (default <home>/.kuberlr)
+      --dry-run           verify and show the plan, write nothing
+      --all-platforms     also install other arches' k3s files and other platforms' kubectls
+      --force             rewrite files even when already installed and unchanged
+      --require-kubectl-cover   exit 1 when a cached k3s version has no kubectl within one minor
+      --json              (list) machine-readable output
+
+Exit codes: 0 ok, 1 check failed, 2 usage, 3 signature or key, 4 corrupt bundle,
+            5 I/O or disk space, 130 interrupted.
+)";
+
+std::vector<OptionSpec> Specs() {
+  return {
+      {"public-key", 'p', true, true}, {"trusted-dir", 0, true},  {"max-window-log", 0, true},
+      {"progress", 0, false},          {"no-progress", 0, false}, {"target-os", 0, true},
+      {"target-arch", 0, true},        {"home", 0, true},         {"cache-dir", 0, true},
+      {"kuberlr-dir", 0, true},        {"dry-run", 0, false},     {"all-platforms", 0, false},
+      {"force", 0, false},             {"require-kubectl-cover", 0, false},
+      {"json", 0, false},              {"installed", 0, false},   {"help", 'h', false},
+  };
+}
+
+// Rejects options that the command does not use, so a typo is never silently ignored.
+Status OnlyOptions(const ParsedArgs& a, const std::string& cmd, std::vector<std::string> allowed) {
+  for (const auto& spec : Specs()) {
+    if (!a.Has(spec.name) || spec.name == "help") continue;
+    if (std::find(allowed.begin(), allowed.end(), spec.name) == allowed.end()) {
+      return Status::Usage("option --" + spec.name + " does not apply to " + cmd);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ReadOptions> GetReadOptions(const ParsedArgs& a, const std::string& cmd) {
+  if (a.positional().size() != 1) {
+    return Status::Usage(cmd + " needs exactly one BUNDLE (a file, or - for stdin)");
+  }
+  ReadOptions r;
+  r.bundle = a.positional()[0];
+  r.keys.public_keys = a.GetAll("public-key");
+  r.keys.trusted_dir = a.Get("trusted-dir");
+  if (auto v = a.Get("max-window-log")) {
+    RDB_ASSIGN_OR_RETURN(long long n, ParseIntOption("max-window-log", *v, 10, kMaxAllowedWindowLog));
+    r.max_window_log = static_cast<int>(n);
+  }
+  if (a.Has("progress") && a.Has("no-progress")) {
+    return Status::Usage("--progress and --no-progress exclude each other");
+  }
+  if (a.Has("progress")) r.progress = true;
+  if (a.Has("no-progress")) r.progress = false;
+  return r;
+}
+
+Result<DestinationOptions> GetDestOptions(const ParsedArgs& a) {
+  DestinationOptions d;
+  if (auto v = a.Get("target-os")) {
+    RDB_ASSIGN_OR_RETURN(d.os, ParseOs(*v));
+  }
+  if (auto v = a.Get("target-arch")) {
+    RDB_ASSIGN_OR_RETURN(d.arch, ParseArch(*v));
+  }
+  d.home = a.Get("home");
+  d.cache_dir = a.Get("cache-dir");
+  d.kuberlr_dir = a.Get("kuberlr-dir");
+  return d;
+}
+
+const std::vector<std::string> kReadOpts = {"public-key", "trusted-dir", "max-window-log",
+                                            "progress", "no-progress"};
+const std::vector<std::string> kDestOpts = {"target-os", "target-arch", "home", "cache-dir",
+                                            "kuberlr-dir"};
+
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
+  Fs& fs = DefaultFs();
+  if (cmd == "verify") {
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, kReadOpts));
+    RDB_ASSIGN_OR_RETURN(ReadOptions r, GetReadOptions(a, cmd));
+    return RunVerify(fs, r, stdout);
+  }
+  if (cmd == "list" && a.Has("installed")) {
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat({"installed", "json"}, kDestOpts)));
+    if (!a.positional().empty()) return Status::Usage("list --installed takes no BUNDLE");
+    ListInstalledCommand c;
+    RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
+    c.json = a.Has("json");
+    return RunListInstalled(fs, c, stdout);
+  }
+  if (cmd == "list") {
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat({"json"}, kReadOpts)));
+    ListCommand c;
+    RDB_ASSIGN_OR_RETURN(c.read, GetReadOptions(a, cmd));
+    c.json = a.Has("json");
+    return RunList(fs, c, stdout);
+  }
+  if (cmd == "install") {
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat(Concat(kReadOpts, kDestOpts),
+                                                    {"dry-run", "all-platforms", "force",
+                                                     "require-kubectl-cover"})));
+    InstallCommand c;
+    RDB_ASSIGN_OR_RETURN(c.read, GetReadOptions(a, cmd));
+    RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
+    c.dry_run = a.Has("dry-run");
+    c.all_platforms = a.Has("all-platforms");
+    c.force = a.Has("force");
+    c.require_kubectl_cover = a.Has("require-kubectl-cover");
+    return RunInstall(fs, c, stdout);
+  }
+  return Status::Usage("unknown command \"" + cmd + "\" (see rdbundle-unpack --help)");
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? static_cast<int>(ExitCode::kUsage) : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("rdbundle-unpack %s (format version %d)\n", RDBUNDLE_VERSION, kFormatVersion);
+    return 0;
+  }
+  InstallInterruptHandlers();
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  Status s;
+  auto parsed = ParseArgs(args, Specs());
+  if (!parsed.has_value()) {
+    s = parsed.error();
+  } else if (parsed->Has("help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  } else {
+    s = Dispatch(cmd, *parsed);
+  }
+  if (s.ok()) return 0;
+  std::fflush(stdout);
+  std::fprintf(stderr, "rdbundle-unpack: %s\n", s.message().c_str());
+  return static_cast<int>(s.exit_code());
+}
+
+}  // namespace
+}  // namespace rdbundle::unpacker
+
+int main(int argc, char** argv) {
+  try {
+    return rdbundle::unpacker::Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "rdbundle-unpack: out of memory\n");
+    return static_cast<int>(rdbundle::ExitCode::kIo);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rdbundle-unpack: internal error: %s (please report this)\n", e.what());
+    return static_cast<int>(rdbundle::ExitCode::kInternal);
+  }
+}

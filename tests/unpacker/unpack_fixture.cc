@@ -1,0 +1,72 @@
+#include "tests/unpacker/unpack_fixture.h"
+
+namespace rdbundle::unpacker {
+
+using testsupport::WriteFileOrDie;
+
+void UnpackFixture::SetUp() {
+  home_ = tmp_.Sub("home");
+  key_path_ = tmp_.Sub("trusted.pub");
+  bundle_path_ = tmp_.Sub("kit.rdbundle");
+  WriteFileOrDie(key_path_, testsupport::DefaultTestKey().pub_file);
+  // An existing RD install: another version, its kubectl, and RD's own k3s-versions.json.
+  WriteFileOrDie(CacheDir() + "/k3s-versions.json",
+                 "{\"cacheVersion\":2,\"versions\":[\"v1.29.8+k3s1\"],"
+                 "\"channels\":{\"stable\":\"1.29.8\",\"v1.29\":\"1.29.8\"}}");
+  WriteFileOrDie(CacheDir() + "/k3s/v1.29.8+k3s1/k3s", "old k3s", 0755);
+  WriteFileOrDie(KuberlrDir() + "/linux-amd64/kubectl1.29.8", "old kubectl", 0755);
+  devnull_ = std::fopen("/dev/null", "w");
+}
+
+InstallCommand UnpackFixture::MakeInstallCommand(const std::string& bundle_path) const {
+  InstallCommand c;
+  c.read.bundle = bundle_path;
+  c.read.keys.public_keys = {key_path_};
+  c.read.progress = false;
+  c.dest.home = home_;
+  c.dest.os = TargetOs::kLinux;
+  c.dest.arch = Arch::kAmd64;
+  return c;
+}
+
+Status UnpackFixture::Install(const std::string& bundle, Fs& fs) {
+  return Install(bundle, MakeInstallCommand(bundle_path_), fs);
+}
+
+Status UnpackFixture::Install(const std::string& bundle, const InstallCommand& cmd, Fs& fs) {
+  WriteFileOrDie(cmd.read.bundle, bundle);
+  Status s = RunInstall(fs, cmd, devnull_);
+  std::fflush(devnull_);
+  return s;
+}
+
+Status UnpackFixture::Verify(const std::string& bundle) {
+  WriteFileOrDie(bundle_path_, bundle);
+  ReadOptions r;
+  r.bundle = bundle_path_;
+  r.keys.public_keys = {key_path_};
+  r.progress = false;
+  return RunVerify(DefaultFs(), r, devnull_);
+}
+
+std::string UnpackFixture::Msg(const Status& s) const {
+  std::string m = s.message();
+  for (std::size_t pos; (pos = m.find(bundle_path_)) != std::string::npos;) {
+    m.replace(pos, bundle_path_.size(), "B");
+  }
+  return m;
+}
+
+void UnpackFixture::ExpectRejected(const std::string& bundle, ErrorCode code,
+                                   const std::string& message) {
+  Status v = Verify(bundle);
+  EXPECT_EQ(v.code(), code) << "verify: " << v.message();
+  EXPECT_EQ(Msg(v), message);
+  const auto before = testsupport::SnapshotTree(home_);
+  Status s = Install(bundle);
+  EXPECT_EQ(s.code(), code) << "install: " << s.message();
+  EXPECT_EQ(Msg(s), message);
+  EXPECT_EQ(testsupport::DiffSnapshots(before, testsupport::SnapshotTree(home_)), "");
+}
+
+}  // namespace rdbundle::unpacker

@@ -1,0 +1,212 @@
+#include "unpacker/bundle_reader.h"
+
+#include <set>
+
+#include "common/hex.h"
+#include "common/k3s_versions.h"
+#include "common/limits.h"
+#include "common/platform.h"
+#include "common/sha256sums.h"
+#include "common/version.h"
+
+namespace rdbundle::unpacker {
+namespace {
+
+constexpr std::string_view kManifestName = "manifest.json";
+constexpr std::string_view kSignatureName = "manifest.json.minisig";
+
+std::string Short(std::string_view hex) { return std::string(hex.substr(0, 12)) + "…"; }
+
+// Discards bytes (verify-only files): the reader still hashes them.
+class NullSink final : public PayloadSink {
+ public:
+  Status Write(std::span<const std::uint8_t>) override { return Status::Ok(); }
+  Status Commit() override { return Status::Ok(); }
+  void Abort() override {}
+};
+
+}  // namespace
+
+BundleReader::BundleReader(std::unique_ptr<ReadableFile> in, std::string what,
+                           const BundleReaderOptions& opts)
+    : what_(std::move(what)), opts_(opts) {
+  auto zstd = std::make_unique<ZstdSource>(std::move(in), opts.max_window_log, what_);
+  if (opts.prefetch_depth > ChunkSource::kRetainedChunks) {
+    src_ = MakePrefetchSource(std::move(zstd), opts.prefetch_depth);
+  } else {
+    src_ = std::move(zstd);
+  }
+  tar_ = std::make_unique<TarReader>(*src_, what_);
+}
+
+BundleReader::~BundleReader() {
+  tar_.reset();  // before the source it reads from
+}
+
+Status BundleReader::Fail(const Status& s) const {
+  if (s.message().starts_with(what_ + ":")) return s;
+  return s.WithContext(what_);
+}
+
+Result<std::string> BundleReader::ReadSmallEntry(std::string_view expected_name,
+                                                 std::size_t max_bytes,
+                                                 std::string_view description) {
+  RDB_ASSIGN_OR_RETURN(auto entry, tar_->Next());
+  if (!entry) {
+    return Status::Corrupt(std::string(expected_name) + ": missing (bundle ends before the " +
+                           std::string(description) + ")");
+  }
+  if (entry->path != expected_name) {
+    return Status::Corrupt("entry \"" + entry->path.substr(0, 300) + "\" where " +
+                           std::string(expected_name) + " must be (not an rdbundle, or damaged)");
+  }
+  if (entry->size > max_bytes) {
+    return Status::Limit(std::string(expected_name) + ": " + std::to_string(entry->size) +
+                         " bytes exceeds the limit of " + std::to_string(max_bytes));
+  }
+  std::string out;
+  out.reserve(static_cast<std::size_t>(entry->size));
+  for (;;) {
+    RDB_ASSIGN_OR_RETURN(auto block, tar_->ReadData());
+    if (block.empty()) break;
+    if (out.size() + block.size() > entry->size) break;
+    out.append(reinterpret_cast<const char*>(block.data()), block.size());
+  }
+  if (out.size() != entry->size) {
+    return Status::Corrupt(std::string(expected_name) + ": truncated entry");
+  }
+  return out;
+}
+
+Result<const Preamble*> BundleReader::ReadPreamble(const TrustedKeys& keys) {
+  auto run = [&]() -> Status {
+    Preamble p;
+    RDB_ASSIGN_OR_RETURN(p.manifest_bytes,
+                         ReadSmallEntry(kManifestName, kMaxManifestBytes, "manifest"));
+    RDB_ASSIGN_OR_RETURN(std::string sig_bytes,
+                         ReadSmallEntry(kSignatureName, kMaxSignatureFileBytes, "signature"));
+    RDB_ASSIGN_OR_RETURN(p.signature, ParseSignatureFile(sig_bytes, kSignatureName));
+    // Signature first: not one field of the manifest is looked at before this succeeds.
+    auto key = keys.Verify(p.signature, p.manifest_bytes);
+    if (!key.has_value()) return key.error().WithContext(kSignatureName);
+    p.key = **key;
+    p.key_source = keys.SourceOf(p.key.key_id);
+    RDB_ASSIGN_OR_RETURN(p.manifest, ParseManifest(p.manifest_bytes));
+    RDB_RETURN_IF_ERROR(CheckManifestTrustedComment(p.signature.trusted_comment, p.manifest));
+    if (p.manifest.key_id != KeyIdString(p.signature.key_id)) {
+      return Status::BadSignature("manifest.json: keyId " + p.manifest.key_id +
+                                  " is not the signing key " + KeyIdString(p.signature.key_id));
+    }
+    preamble_ = std::move(p);
+    return Status::Ok();
+  };
+  Status s = run();
+  if (!s.ok()) return Fail(s);
+  return &*preamble_;
+}
+
+Status BundleReader::StreamEntry(const ManifestFile& f, PayloadSink* sink, std::string* keep) {
+  std::uint64_t got = 0;
+  for (;;) {
+    if (int sig = InterruptSignal()) {
+      return Status::Interrupted("interrupted by signal " + std::to_string(sig));
+    }
+    RDB_ASSIGN_OR_RETURN(auto block, tar_->ReadData());
+    if (block.empty()) break;
+    got += block.size();
+    if (got > f.size) break;  // cannot happen: the tar size equals f.size
+    sha_.Update(block.data(), block.size());
+    if (keep != nullptr) keep->append(reinterpret_cast<const char*>(block.data()), block.size());
+    RDB_RETURN_IF_ERROR(sink->Write(block));
+    if (opts_.progress != nullptr) opts_.progress->Add(block.size());
+  }
+  if (got != f.size) {
+    return Status::Corrupt(f.path + ": truncated (" + std::to_string(got) + " of " +
+                           std::to_string(f.size) + " bytes)");
+  }
+  const std::string actual = sha_.FinishHex();
+  if (actual != f.sha256) {
+    return Status::HashMismatch(f.path + ": sha256 mismatch (expected " + Short(f.sha256) +
+                                ", got " + Short(actual) + ")");
+  }
+  return Status::Ok();
+}
+
+Status BundleReader::ReadOneFile(const ManifestFile& f, std::size_t index,
+                                 PayloadHandler& handler) {
+  RDB_ASSIGN_OR_RETURN(auto entry, tar_->Next());
+  if (!entry) return Status::Corrupt("missing entry: " + f.path + " (bundle ends early)");
+  if (entry->path != f.path) {
+    return Status::Corrupt("unexpected entry \"" + entry->path.substr(0, 300) +
+                           "\" (expected " + f.path + ")");
+  }
+  if (entry->size != f.size) {
+    return Status::Corrupt(f.path + ": size mismatch (manifest " + std::to_string(f.size) +
+                           ", tar header " + std::to_string(entry->size) + ")");
+  }
+  RDB_ASSIGN_OR_RETURN(std::unique_ptr<PayloadSink> sink, handler.Begin(f, index));
+  if (!sink) sink = std::make_unique<NullSink>();
+  const bool small = f.role == FileRole::kK3sSums || f.role == FileRole::kK3sVersions;
+  std::string content;
+  Status s = StreamEntry(f, sink.get(), small ? &content : nullptr);
+  if (s.ok() && small) s = CheckSmallFile(f, content);
+  if (s.ok()) s = sink->Commit();
+  if (!s.ok()) {
+    sink->Abort();
+    return s;
+  }
+  if (small) small_files_[f.path] = std::move(content);
+  return Status::Ok();
+}
+
+// RD re-hashes the binary and images against sha256sum-<arch>.txt on every start and
+// re-downloads (fails offline) on a mismatch; k3s-versions.json decides what RD lists. A
+// bundle whose small files disagree with its own manifest would install a broken cache.
+Status BundleReader::CheckSmallFile(const ManifestFile& f, const std::string& content) {
+  const Manifest& m = preamble_->manifest;
+  if (f.role == FileRole::kK3sVersions) {
+    RDB_ASSIGN_OR_RETURN(auto file, ParseK3sVersionsFile(content, f.path));
+    std::set<std::string> listed(file.versions.begin(), file.versions.end());
+    std::set<std::string> bundled(m.k3s_versions.begin(), m.k3s_versions.end());
+    if (listed != bundled) {
+      return Status::Corrupt(f.path + ": versions differ from the k3s versions in the manifest");
+    }
+    return Status::Ok();
+  }
+  RDB_ASSIGN_OR_RETURN(auto sums, ParseSha256Sums(content, f.path));
+  auto p = ClassifyPayloadPath(f.path);
+  for (const ManifestFile& other : m.files) {
+    auto q = ClassifyPayloadPath(other.path);
+    if (!q.has_value() || q->k3s_version != p->k3s_version || q->arch != p->arch) continue;
+    if (q->role != FileRole::kK3sBinary && q->role != FileRole::kK3sImages) continue;
+    const std::string name = BaseName(other.path);
+    const Sha256SumLine* line = FindSum(sums, name);
+    if (line == nullptr) return Status::Corrupt(f.path + ": no line for " + name);
+    if (line->hex != other.sha256) {
+      return Status::HashMismatch(f.path + ": line for " + name + " (" + Short(line->hex) +
+                                  ") does not match the bundled file (" + Short(other.sha256) +
+                                  "); Rancher Desktop would reject it");
+    }
+  }
+  return Status::Ok();
+}
+
+Status BundleReader::ReadPayloads(PayloadHandler& handler) {
+  if (!preamble_) return Status::Internal("ReadPayloads before ReadPreamble");
+  auto run = [&]() -> Status {
+    const auto& files = preamble_->manifest.files;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      RDB_RETURN_IF_ERROR(ReadOneFile(files[i], i, handler));
+    }
+    RDB_ASSIGN_OR_RETURN(auto extra, tar_->Next());
+    if (extra) {
+      return Status::Corrupt("unexpected entry \"" + extra->path.substr(0, 300) +
+                             "\" after the last manifest file");
+    }
+    return tar_->CheckEnd();
+  };
+  Status s = run();
+  return s.ok() ? s : Fail(s);
+}
+
+}  // namespace rdbundle::unpacker

@@ -1,0 +1,67 @@
+// Byte streams as chunks: the decompressed bundle flows ZstdSource -> (PrefetchSource on its
+// own thread) -> TarReader without copies and with memory independent of the bundle size.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "common/fs.h"
+#include "common/status.h"
+
+namespace rdbundle::unpacker {
+
+class ChunkSource {
+ public:
+  // How many of the most recently returned chunks stay valid: the current one and the one
+  // before it (TarReader needs the previous chunk to check bytes after the tar end marker).
+  static constexpr int kRetainedChunks = 2;
+
+  virtual ~ChunkSource() = default;
+  // The next chunk; an empty span at the clean end of the stream. After an error the source
+  // is unusable.
+  virtual Result<std::span<const std::uint8_t>> NextChunk() = 0;
+  // Compressed bytes read so far (for progress displays).
+  virtual std::uint64_t input_bytes() const = 0;
+};
+
+// Decompresses a zstd stream read from `in` (RFC 8878: one or more frames) with libzstd
+// directly, so the window limit is ours: a frame whose window exceeds 2^max_window_log is
+// rejected before the window is allocated. Errors name `what` (the bundle).
+//   - not zstd at all:            "<what>: not a zstd stream (bad magic number)"
+//   - window too large:           "<what>: zstd window 2^30 exceeds the limit 2^27 (...)"
+//   - ends inside a frame:        "<what>: truncated zstd stream"
+//   - garbage after last frame:   "<what>: trailing data after the zstd stream"
+class ZstdSource final : public ChunkSource {
+ public:
+  // Output chunk size: large chunks amortize per-call costs in libarchive and the hashers.
+  static constexpr std::size_t kChunkBytes = 1 << 20;
+
+  ZstdSource(std::unique_ptr<ReadableFile> in, int max_window_log, std::string what);
+  ~ZstdSource() override;
+
+  // Fills `buf` with up to `cap` bytes (less only at the end of the stream). 0 = end.
+  Result<std::size_t> ReadInto(std::uint8_t* buf, std::size_t cap);
+
+  Result<std::span<const std::uint8_t>> NextChunk() override;
+  std::uint64_t input_bytes() const override { return input_bytes_; }
+
+ private:
+  Status DecodeError(std::size_t code);
+  Result<bool> FillInput();
+
+  std::unique_ptr<ReadableFile> in_;
+  const int max_window_log_;
+  const std::string what_;
+  struct State;
+  std::unique_ptr<State> st_;
+  std::uint64_t input_bytes_ = 0;
+};
+
+// Runs `inner` on a background thread, `depth` chunks ahead, so decompression overlaps with
+// parsing, hashing and writing on the caller's thread. Chunks are handed over without copies;
+// each returned chunk stays valid until kRetainedChunks further chunks were taken.
+// REQUIRES: depth >= kRetainedChunks + 1.
+std::unique_ptr<ChunkSource> MakePrefetchSource(std::unique_ptr<ZstdSource> inner, int depth);
+
+}  // namespace rdbundle::unpacker

@@ -1,0 +1,57 @@
+// rdbundle-unpack subcommands. main.cc parses options into these structs and calls one Run*.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/fs.h"
+#include "common/layout.h"
+#include "common/status.h"
+
+namespace rdbundle::unpacker {
+
+struct KeyOptions {
+  std::vector<std::string> public_keys;  // -p FILE (repeatable); when given, only these
+  std::optional<std::string> trusted_dir;  // default $XDG_CONFIG_HOME/rdbundle/trusted
+};
+
+struct ReadOptions {
+  std::string bundle;  // path or "-"
+  KeyOptions keys;
+  int max_window_log = 27;
+  std::optional<bool> progress;  // default: on when stderr is a terminal
+};
+
+struct InstallCommand {
+  ReadOptions read;
+  DestinationOptions dest;
+  bool dry_run = false;
+  bool all_platforms = false;
+  bool force = false;
+  bool require_kubectl_cover = false;
+  bool json = false;
+};
+
+struct ListCommand {
+  ReadOptions read;
+  bool json = false;
+};
+
+struct ListInstalledCommand {
+  DestinationOptions dest;
+  bool json = false;
+};
+
+// Full verification (signature, every entry, every hash, end of stream); writes nothing.
+Status RunVerify(Fs& fs, const ReadOptions& opts, std::FILE* out);
+// The signed manifest, after the signature check (payload not read).
+Status RunList(Fs& fs, const ListCommand& cmd, std::FILE* out);
+Status RunInstall(Fs& fs, const InstallCommand& cmd, std::FILE* out);
+Status RunListInstalled(Fs& fs, const ListInstalledCommand& cmd, std::FILE* out);
+
+// Default trusted-keys directory: $XDG_CONFIG_HOME/rdbundle/trusted or ~/.config/rdbundle/trusted.
+std::string DefaultTrustedDir(const GetEnvFn& getenv);
+
+}  // namespace rdbundle::unpacker

@@ -1,0 +1,109 @@
+#include "unpacker/state.h"
+
+#include "common/json_strict.h"
+
+namespace rdbundle::unpacker {
+namespace {
+
+Status ParseRecord(const Json& j, const std::string& what, InstallRecord& r) {
+  if (!j.is_object()) return Status::Corrupt(what + ": expected an object");
+  RDB_ASSIGN_OR_RETURN(r.bundle_id, GetString(j, "bundleId", what));
+  RDB_ASSIGN_OR_RETURN(r.key_id, GetString(j, "keyId", what));
+  RDB_ASSIGN_OR_RETURN(r.created, GetString(j, "created", what));
+  RDB_ASSIGN_OR_RETURN(r.installed_at, GetString(j, "installedAt", what));
+  RDB_ASSIGN_OR_RETURN(r.generator, GetString(j, "generator", what));
+  RDB_ASSIGN_OR_RETURN(r.target, GetString(j, "target", what));
+  RDB_ASSIGN_OR_RETURN(r.files, GetUnsigned(j, "files", what));
+  RDB_ASSIGN_OR_RETURN(r.bytes, GetUnsigned(j, "bytes", what));
+  return Status::Ok();
+}
+
+Status ParseFileEntry(const Json& j, const std::string& what, InstalledFile& f) {
+  if (!j.is_object()) return Status::Corrupt(what + ": expected an object");
+  RDB_ASSIGN_OR_RETURN(f.sha256, GetString(j, "sha256", what));
+  RDB_ASSIGN_OR_RETURN(f.size, GetUnsigned(j, "size", what));
+  RDB_ASSIGN_OR_RETURN(std::uint64_t mtime, GetUnsigned(j, "mtimeNs", what));
+  f.mtime_ns = static_cast<std::int64_t>(mtime);
+  RDB_ASSIGN_OR_RETURN(f.inode, GetUnsigned(j, "inode", what));
+  RDB_ASSIGN_OR_RETURN(f.bundle_id, GetString(j, "bundleId", what));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<InstallState> ParseInstallState(std::string_view text, std::string_view what_view) {
+  const std::string what(what_view);
+  RDB_ASSIGN_OR_RETURN(Json root, ParseJsonStrict(text, what, kMaxStateBytes));
+  if (!root.is_object()) return Status::Corrupt(what + ": expected an object");
+  RDB_ASSIGN_OR_RETURN(std::uint64_t version, GetUnsigned(root, "stateVersion", what));
+  if (version != static_cast<std::uint64_t>(kStateVersion)) {
+    return Status::Unsupported(what + ": unsupported stateVersion " + std::to_string(version));
+  }
+  InstallState state;
+  RDB_ASSIGN_OR_RETURN(const Json* installs, GetArray(root, "installs", what));
+  for (const auto& j : *installs) {
+    InstallRecord r;
+    RDB_RETURN_IF_ERROR(ParseRecord(j, what + ": installs", r));
+    state.installs.push_back(std::move(r));
+  }
+  RDB_ASSIGN_OR_RETURN(const Json* files, GetObject(root, "files", what));
+  for (const auto& [path, j] : files->items()) {
+    InstalledFile f;
+    RDB_RETURN_IF_ERROR(ParseFileEntry(j, what + ": files: " + path, f));
+    state.files.emplace(path, std::move(f));
+  }
+  return state;
+}
+
+std::string SerializeInstallState(const InstallState& state) {
+  OrderedJson root;
+  root["stateVersion"] = kStateVersion;
+  root["installs"] = OrderedJson::array();
+  for (const auto& r : state.installs) {
+    OrderedJson j;
+    j["bundleId"] = r.bundle_id;
+    j["keyId"] = r.key_id;
+    j["created"] = r.created;
+    j["installedAt"] = r.installed_at;
+    j["generator"] = r.generator;
+    j["target"] = r.target;
+    j["files"] = r.files;
+    j["bytes"] = r.bytes;
+    root["installs"].push_back(std::move(j));
+  }
+  root["files"] = OrderedJson::object();
+  for (const auto& [path, f] : state.files) {
+    OrderedJson j;
+    j["sha256"] = f.sha256;
+    j["size"] = f.size;
+    j["mtimeNs"] = static_cast<std::uint64_t>(f.mtime_ns < 0 ? 0 : f.mtime_ns);
+    j["inode"] = f.inode;
+    j["bundleId"] = f.bundle_id;
+    root["files"][path] = std::move(j);
+  }
+  return root.dump(2) + "\n";
+}
+
+InstallState LoadInstallState(Fs& fs, const std::string& cache_dir, std::string* warning) {
+  const std::string path = JoinPath(cache_dir, kStateFileName);
+  auto text = ReadFileToString(fs, path, kMaxStateBytes);
+  if (!text.has_value()) {
+    if (text.error().code() != ErrorCode::kNotFound && warning != nullptr) {
+      *warning = text.error().message() + " (ignored)";
+    }
+    return {};
+  }
+  auto state = ParseInstallState(*text, path);
+  if (!state.has_value()) {
+    if (warning != nullptr) *warning = state.error().message() + " (ignored; it will be rewritten)";
+    return {};
+  }
+  return std::move(state).value();
+}
+
+Status SaveInstallState(Fs& fs, const std::string& cache_dir, const InstallState& state) {
+  return WriteFileAtomic(fs, JoinPath(cache_dir, kStateFileName), SerializeInstallState(state),
+                         0644);
+}
+
+}  // namespace rdbundle::unpacker
