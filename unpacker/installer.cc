@@ -187,13 +187,15 @@ Status Installer::CheckFreeSpace() {
   return Status::Ok();
 }
 
-Status Installer::PrepareRoot(Root& root) {
-  RDB_RETURN_IF_ERROR(MakeDirs(fs_, root.dir, &root.created_dirs));
+// Locks a destination root and removes leftovers of interrupted runs (ours hold the lock, so
+// nothing there is in use). With `stage`, creates the root if needed and a staging directory.
+Status Installer::PrepareRoot(Root& root, bool stage) {
+  if (!stage && !fs_.Stat(root.dir).has_value()) return Status::Ok();
+  if (stage) RDB_RETURN_IF_ERROR(MakeDirs(fs_, root.dir, &root.created_dirs));
   RDB_ASSIGN_OR_RETURN(root.lock, fs_.TryLock(root.dir));
   if (!root.lock) {
     return Status::Io(root.dir + ": another rdbundle-unpack is installing here; try again later");
   }
-  // Leftovers of an interrupted run (ours hold the lock, so nothing here is in use).
   RDB_ASSIGN_OR_RETURN(auto names, fs_.ListDir(root.dir));
   for (const auto& name : names) {
     if (name.starts_with(kStagingPrefix)) {
@@ -202,6 +204,7 @@ Status Installer::PrepareRoot(Root& root) {
       RDB_RETURN_IF_ERROR(fs_.RemoveFile(JoinPath(root.dir, name)));
     }
   }
+  if (!stage) return Status::Ok();
   const std::string staging = JoinPath(root.dir, std::string(kStagingPrefix) + RandomSuffix());
   RDB_RETURN_IF_ERROR(fs_.MakeDir(staging, 0755));
   root.staging = staging;
@@ -216,13 +219,12 @@ Status Installer::Prepare(const Preamble& preamble) {
   RDB_RETURN_IF_ERROR(PlanFiles());
   RDB_RETURN_IF_ERROR(CheckFreeSpace());
   if (opts_.dry_run) return Status::Ok();
-  RDB_RETURN_IF_ERROR(PrepareRoot(*cache_));
+  RDB_RETURN_IF_ERROR(PrepareRoot(*cache_, /*stage=*/true));
   const bool kuberlr_needed =
       std::any_of(report_.plan.begin(), report_.plan.end(), [&](const PlannedFile& p) {
         return p.action == FileAction::kWrite && p.file->role == FileRole::kKubectl;
       });
-  if (kuberlr_needed) RDB_RETURN_IF_ERROR(PrepareRoot(*kuberlr_));
-  return Status::Ok();
+  return PrepareRoot(*kuberlr_, kuberlr_needed);
 }
 
 // Renames one group (a k3s version directory or a kuberlr platform directory). A group that
@@ -238,7 +240,8 @@ Status Installer::CommitGroup(Root& root, const std::string& group_rel,
     RDB_RETURN_IF_ERROR(MakeDirs(fs_, DirName(final_dir), &root.created_dirs));
     Status s = fs_.RenameNoReplace(staged_dir, final_dir);
     if (s.ok()) return fs_.SyncDir(DirName(final_dir));
-    // Someone created it meanwhile: fall through to file-by-file.
+    // Only "someone created it meanwhile" falls through to file-by-file.
+    if (!fs_.Stat(final_dir).has_value()) return s;
   }
   std::stable_sort(files.begin(), files.end(), [](const PlannedFile* a, const PlannedFile* b) {
     return (a->file->role == FileRole::kK3sSums) < (b->file->role == FileRole::kK3sSums);

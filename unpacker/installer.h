@@ -80,7 +80,7 @@ class Installer {
   Status PlanFiles();
   bool IsUnchanged(const ManifestFile& f, const std::string& final_path);
   Status CheckFreeSpace();
-  Status PrepareRoot(Root& root);
+  Status PrepareRoot(Root& root, bool stage);
   Status CommitFiles();
   Status CommitGroup(Root& root, const std::string& group_rel, std::vector<const PlannedFile*>& files);
   Status MergeVersionsJson(const std::map<std::string, std::string>& small_files);

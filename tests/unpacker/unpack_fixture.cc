@@ -9,13 +9,17 @@ void UnpackFixture::SetUp() {
   key_path_ = tmp_.Sub("trusted.pub");
   bundle_path_ = tmp_.Sub("kit.rdbundle");
   WriteFileOrDie(key_path_, testsupport::DefaultTestKey().pub_file);
+  PopulateHome();
+  devnull_ = std::fopen("/dev/null", "w");
+}
+
+void UnpackFixture::PopulateHome() {
   // An existing RD install: another version, its kubectl, and RD's own k3s-versions.json.
   WriteFileOrDie(CacheDir() + "/k3s-versions.json",
                  "{\"cacheVersion\":2,\"versions\":[\"v1.29.8+k3s1\"],"
                  "\"channels\":{\"stable\":\"1.29.8\",\"v1.29\":\"1.29.8\"}}");
   WriteFileOrDie(CacheDir() + "/k3s/v1.29.8+k3s1/k3s", "old k3s", 0755);
   WriteFileOrDie(KuberlrDir() + "/linux-amd64/kubectl1.29.8", "old kubectl", 0755);
-  devnull_ = std::fopen("/dev/null", "w");
 }
 
 InstallCommand UnpackFixture::MakeInstallCommand(const std::string& bundle_path) const {

@@ -19,6 +19,8 @@ namespace rdbundle::unpacker {
 class UnpackFixture : public ::testing::Test {
  protected:
   void SetUp() override;
+  // (Re)creates the sandbox HOME's pre-existing RD install at home_.
+  void PopulateHome();
   void TearDown() override {
     if (devnull_ != nullptr) std::fclose(devnull_);
   }

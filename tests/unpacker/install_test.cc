@@ -1,0 +1,278 @@
+// Installing verified bundles: layouts per target OS, modes, k3s-versions.json merge,
+// idempotent re-install, platform selection, free space, leftovers, injected faults.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "common/hash.h"
+#include "common/k3s_versions.h"
+#include "tests/support/fault_fs.h"
+#include "tests/unpacker/unpack_fixture.h"
+#include "unpacker/state.h"
+
+namespace rdbundle::unpacker {
+namespace {
+
+using testsupport::DefaultTestKey;
+using testsupport::FaultFs;
+using testsupport::FsOp;
+using testsupport::KitSpec;
+using testsupport::MakeValidBundle;
+using testsupport::ReadFileOrDie;
+using testsupport::SnapshotTree;
+using testsupport::WriteFileOrDie;
+
+unsigned ModeOf(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
+}
+
+bool Exists(const std::string& path) { return std::filesystem::exists(path); }
+
+KitSpec TwoArchKit() {
+  KitSpec spec;
+  spec.versions = {"v1.30.4+k3s1", "v1.31.1+k3s1"};
+  spec.arches = {Arch::kAmd64, Arch::kArm64};
+  spec.kubectls = {{"1.30.4", TargetOs::kLinux, Arch::kAmd64},
+                   {"1.31.1", TargetOs::kDarwin, Arch::kArm64},
+                   {"1.31.1", TargetOs::kWindows, Arch::kAmd64}};
+  return spec;
+}
+
+class InstallTest : public UnpackFixture {};
+
+TEST_F(InstallTest, LinuxLayoutAndModes) {
+  ASSERT_TRUE(Install(MakeValidBundle(TwoArchKit())).ok());
+  const std::string v = CacheDir() + "/k3s/v1.30.4+k3s1/";
+  EXPECT_EQ(ModeOf(v + "k3s"), 0755u);
+  EXPECT_EQ(ModeOf(v + "sha256sum-amd64.txt"), 0644u);
+  EXPECT_EQ(ModeOf(v + "k3s-airgap-images-amd64.tar.zst"), 0644u);
+  EXPECT_EQ(ModeOf(KuberlrDir() + "/linux-amd64/kubectl1.30.4"), 0755u);
+  // Only the target platform: no arm64 k3s, no darwin/windows kubectl.
+  EXPECT_FALSE(Exists(v + "k3s-arm64"));
+  EXPECT_FALSE(Exists(KuberlrDir() + "/darwin-arm64"));
+  EXPECT_FALSE(Exists(KuberlrDir() + "/windows-amd64"));
+  // No staging leftovers.
+  for (const auto& [path, desc] : SnapshotTree(home_)) {
+    EXPECT_EQ(path.find(".rdbundle-"), std::string::npos) << path;
+  }
+}
+
+TEST_F(InstallTest, DarwinArm64Layout) {
+  InstallCommand c = MakeInstallCommand(bundle_path_);
+  c.dest.os = TargetOs::kDarwin;
+  c.dest.arch = Arch::kArm64;
+  ASSERT_TRUE(Install(MakeValidBundle(TwoArchKit()), c).ok());
+  const std::string cache = home_ + "/Library/Caches/rancher-desktop";
+  EXPECT_EQ(ModeOf(cache + "/k3s/v1.31.1+k3s1/k3s-arm64"), 0755u);
+  EXPECT_TRUE(Exists(cache + "/k3s/v1.31.1+k3s1/sha256sum-arm64.txt"));
+  EXPECT_FALSE(Exists(cache + "/k3s/v1.31.1+k3s1/k3s"));
+  EXPECT_EQ(ModeOf(KuberlrDir() + "/darwin-arm64/kubectl1.31.1"), 0755u);
+  EXPECT_FALSE(Exists(KuberlrDir() + "/darwin-aarch64"));
+}
+
+TEST_F(InstallTest, WindowsLayoutOnAMountedHome) {
+  InstallCommand c = MakeInstallCommand(bundle_path_);
+  c.dest.os = TargetOs::kWindows;
+  ASSERT_TRUE(Install(MakeValidBundle(TwoArchKit()), c).ok());
+  const std::string cache = home_ + "/AppData/Local/rancher-desktop/cache";
+  EXPECT_TRUE(Exists(cache + "/k3s/v1.31.1+k3s1/k3s-airgap-images-amd64.tar.zst"));
+  EXPECT_TRUE(Exists(cache + "/k3s-versions.json"));
+  EXPECT_TRUE(Exists(KuberlrDir() + "/windows-amd64/kubectl1.31.1.exe"));
+  EXPECT_FALSE(Exists(KuberlrDir() + "/linux-amd64/kubectl1.30.4"));
+}
+
+TEST_F(InstallTest, AllPlatforms) {
+  InstallCommand c = MakeInstallCommand(bundle_path_);
+  c.all_platforms = true;
+  ASSERT_TRUE(Install(MakeValidBundle(TwoArchKit()), c).ok());
+  EXPECT_TRUE(Exists(CacheDir() + "/k3s/v1.31.1+k3s1/k3s-arm64"));
+  EXPECT_TRUE(Exists(KuberlrDir() + "/darwin-arm64/kubectl1.31.1"));
+  EXPECT_TRUE(Exists(KuberlrDir() + "/windows-amd64/kubectl1.31.1.exe"));
+}
+
+TEST_F(InstallTest, MergesK3sVersionsKeepingExistingChannels) {
+  ASSERT_TRUE(Install(MakeValidBundle(TwoArchKit())).ok());
+  auto f = ParseK3sVersionsFile(ReadFileOrDie(CacheDir() + "/k3s-versions.json"), "k3s-versions.json");
+  ASSERT_TRUE(f.has_value()) << f.error().message();
+  EXPECT_EQ(f->cache_version, 2);
+  EXPECT_EQ(f->versions,
+            (std::vector<std::string>{"v1.29.8+k3s1", "v1.30.4+k3s1", "v1.31.1+k3s1"}));
+  EXPECT_EQ(f->channels.at("stable"), "1.29.8");  // existing channel kept
+  EXPECT_EQ(f->channels.at("v1.31"), "1.31.1");   // new channel added
+  EXPECT_EQ(f->channels.at("latest"), "1.31.1");
+}
+
+TEST_F(InstallTest, VersionWithoutFilesForTheTargetArchIsNotListed) {
+  KitSpec spec;
+  spec.arches = {Arch::kArm64};
+  spec.kubectls = {};
+  ASSERT_TRUE(Install(MakeValidBundle(spec)).ok());  // target amd64
+  auto f = ParseK3sVersionsFile(ReadFileOrDie(CacheDir() + "/k3s-versions.json"), "x",
+                                K3sVersionsParseMode::kUserCache);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->versions, std::vector<std::string>{"v1.29.8+k3s1"});
+  EXPECT_FALSE(Exists(CacheDir() + "/k3s/v1.30.4+k3s1"));
+}
+
+TEST_F(InstallTest, InvalidExistingVersionsFileIsReplaced) {
+  WriteFileOrDie(CacheDir() + "/k3s-versions.json", "{\"cacheVersion\":1}");
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  auto f = ParseK3sVersionsFile(ReadFileOrDie(CacheDir() + "/k3s-versions.json"), "x");
+  ASSERT_TRUE(f.has_value()) << f.error().message();
+  EXPECT_EQ(f->versions, std::vector<std::string>{"v1.30.4+k3s1"});
+}
+
+TEST_F(InstallTest, ReinstallIsANoOp) {
+  const std::string bundle = MakeValidBundle(TwoArchKit());
+  ASSERT_TRUE(Install(bundle).ok());
+  const auto first = SnapshotTree(home_);
+  const std::string k3s = CacheDir() + "/k3s/v1.30.4+k3s1/k3s";
+  struct stat before;
+  ASSERT_EQ(::stat(k3s.c_str(), &before), 0);
+  ASSERT_TRUE(Install(bundle).ok());
+  struct stat after;
+  ASSERT_EQ(::stat(k3s.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // not rewritten
+  EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+  EXPECT_EQ(testsupport::DiffSnapshots(first, SnapshotTree(home_)), "");
+}
+
+TEST_F(InstallTest, ReinstallRepairsAModifiedFile) {
+  const std::string bundle = MakeValidBundle();
+  ASSERT_TRUE(Install(bundle).ok());
+  const auto good = SnapshotTree(home_);
+  const std::string k3s = CacheDir() + "/k3s/v1.30.4+k3s1/k3s";
+  WriteFileOrDie(k3s, "tampered", 0755);
+  ASSERT_TRUE(Install(bundle).ok());
+  auto now = SnapshotTree(home_);
+  EXPECT_EQ(now.at(".cache/rancher-desktop/k3s/v1.30.4+k3s1/k3s"),
+            good.at(".cache/rancher-desktop/k3s/v1.30.4+k3s1/k3s"));
+  now.erase(".cache/rancher-desktop/rdbundle-installed.json");  // gains a second record
+  auto want = good;
+  want.erase(".cache/rancher-desktop/rdbundle-installed.json");
+  EXPECT_EQ(testsupport::DiffSnapshots(want, now), "");
+}
+
+TEST_F(InstallTest, RecordsTheInstall) {
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  std::string warning;
+  InstallState st = LoadInstallState(DefaultFs(), CacheDir(), &warning);
+  EXPECT_EQ(warning, "");
+  ASSERT_EQ(st.installs.size(), 1u);
+  EXPECT_EQ(st.installs[0].bundle_id, "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(st.installs[0].key_id, KeyIdString(DefaultTestKey().pub.key_id));
+  EXPECT_EQ(st.installs[0].target, "linux-amd64");
+  EXPECT_EQ(st.files.count(CacheDir() + "/k3s/v1.30.4+k3s1/k3s"), 1u);
+  ListInstalledCommand c;
+  c.dest.home = home_;
+  c.dest.os = TargetOs::kLinux;
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* out = open_memstream(&buf, &len);
+  ASSERT_TRUE(RunListInstalled(DefaultFs(), c, out).ok());
+  std::fclose(out);
+  EXPECT_NE(std::string(buf, len).find("bundle 0123456789abcdef0123456789abcdef"), std::string::npos);
+  std::free(buf);
+}
+
+TEST_F(InstallTest, DryRunWritesNothing) {
+  const auto before = SnapshotTree(home_);
+  InstallCommand c = MakeInstallCommand(bundle_path_);
+  c.dry_run = true;
+  ASSERT_TRUE(Install(MakeValidBundle(), c).ok());
+  EXPECT_EQ(testsupport::DiffSnapshots(before, SnapshotTree(home_)), "");
+}
+
+TEST_F(InstallTest, DryRunStillVerifies) {
+  InstallCommand c = MakeInstallCommand(bundle_path_);
+  c.dry_run = true;
+  std::string bad = MakeValidBundle();
+  bad.resize(bad.size() - 3);
+  EXPECT_EQ(Install(bad, c).code(), ErrorCode::kCorrupt);
+}
+
+TEST_F(InstallTest, LeftoversOfAnInterruptedRunAreRemoved) {
+  WriteFileOrDie(CacheDir() + "/.rdbundle-staging-0a1b2c/k3s/v1.30.4+k3s1/k3s", "partial");
+  WriteFileOrDie(CacheDir() + "/.rdbundle-tmp-abcdef", "partial json");
+  WriteFileOrDie(KuberlrDir() + "/.rdbundle-staging-99/linux-amd64/kubectl1.30.4", "partial");
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  EXPECT_FALSE(Exists(CacheDir() + "/.rdbundle-staging-0a1b2c"));
+  EXPECT_FALSE(Exists(CacheDir() + "/.rdbundle-tmp-abcdef"));
+  EXPECT_FALSE(Exists(KuberlrDir() + "/.rdbundle-staging-99"));
+}
+
+TEST_F(InstallTest, NotEnoughSpaceIsCheckedBeforeWriting) {
+  FaultFs fs(DefaultFs());
+  fs.SetFreeBytes(1000);
+  const auto before = SnapshotTree(home_);
+  Status s = Install(MakeValidBundle(), fs);
+  EXPECT_EQ(s.code(), ErrorCode::kNoSpace);
+  EXPECT_EQ(Msg(s), home_ + "/.cache/rancher-desktop: not enough free space: need 4.01 MiB, available 1000 B");
+  EXPECT_EQ(testsupport::DiffSnapshots(before, SnapshotTree(home_)), "");
+}
+
+TEST_F(InstallTest, FreshHomeIsLeftEmptyOnRejection) {
+  home_ = tmp_.Sub("fresh-home");
+  std::string bad = MakeValidBundle();
+  bad[bad.size() / 2] ^= 1;
+  EXPECT_FALSE(Install(bad).ok());
+  EXPECT_FALSE(Exists(home_ + "/.cache"));
+  EXPECT_FALSE(Exists(home_ + "/.kuberlr"));
+}
+
+// Every new file after a failed install is a complete file of the bundle (never partial).
+void ExpectOnlyCompleteFiles(const std::map<std::string, std::string>& before,
+                             const std::map<std::string, std::string>& after,
+                             const std::map<std::string, std::string>& good) {
+  for (const auto& [path, desc] : after) {
+    if (path.find(".rdbundle-") != std::string::npos) continue;  // staging: cleaned next run
+    if (path.ends_with("rdbundle-installed.json")) continue;     // the record, written whole
+    auto b = before.find(path);
+    if (b != before.end() && b->second == desc) continue;
+    auto g = good.find(path);
+    EXPECT_TRUE(g != good.end() && (g->second == desc || desc.starts_with("dir")))
+        << path << ": " << desc;
+  }
+}
+
+TEST_F(InstallTest, InjectedFaultsLeaveOnlyCompleteFiles) {
+  const std::string bundle = MakeValidBundle(TwoArchKit());
+  testsupport::ScopedTempDir ref;
+  std::string good_home = home_;
+  std::map<std::string, std::string> good;
+  {  // The tree a successful install produces, for comparison.
+    home_ = ref.Sub("home");
+    PopulateHome();
+    ASSERT_TRUE(Install(bundle).ok());
+    good = SnapshotTree(home_);
+    home_ = good_home;
+  }
+  for (FsOp op : {FsOp::kCreate, FsOp::kAppend, FsOp::kSync, FsOp::kClose, FsOp::kRename,
+                  FsOp::kSyncDir, FsOp::kMakeDir}) {
+    for (int nth = 1; nth <= 6; ++nth) {
+      SCOPED_TRACE("op " + std::to_string(static_cast<int>(op)) + " call " + std::to_string(nth));
+      const auto before = SnapshotTree(home_);
+      FaultFs fs(DefaultFs());
+      fs.FailAt(op, nth, EIO);
+      Status s = Install(bundle, fs);
+      if (s.ok()) continue;  // fewer than nth calls of this op
+      EXPECT_EQ(s.code(), ErrorCode::kIo) << s.message();
+      ExpectOnlyCompleteFiles(before, SnapshotTree(home_), good);
+      // The next run recovers fully.
+      ASSERT_TRUE(Install(bundle).ok());
+      auto now = SnapshotTree(home_);
+      now.erase(".cache/rancher-desktop/rdbundle-installed.json");
+      auto want = good;
+      want.erase(".cache/rancher-desktop/rdbundle-installed.json");
+      EXPECT_EQ(testsupport::DiffSnapshots(want, now), "");
+      // Start the next case from the pre-install state.
+      std::filesystem::remove_all(home_);
+      PopulateHome();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rdbundle::unpacker
