@@ -78,6 +78,14 @@ Status MakeDirs(Fs& fs, const std::string& path, std::vector<std::string>* creat
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> ListDirIfExists(Fs& fs, const std::string& path) {
+  auto names = fs.ListDir(path);
+  if (!names.has_value() && names.error().code() == ErrorCode::kNotFound) {
+    return std::vector<std::string>{};
+  }
+  return names;
+}
+
 Status RemoveTree(Fs& fs, const std::string& path) {
   auto info = fs.Stat(path);
   if (!info.has_value()) {

@@ -113,6 +113,9 @@ Status WriteFileAtomic(Fs& fs, const std::string& path, std::string_view content
 // caller can roll back; existing directories are not listed. A non-directory in the way fails.
 Status MakeDirs(Fs& fs, const std::string& path, std::vector<std::string>* created);
 
+// ListDir, but a missing directory is an empty list.
+Result<std::vector<std::string>> ListDirIfExists(Fs& fs, const std::string& path);
+
 // rm -r without following symlinks (a symlink is removed, not its target). NotFound is OK.
 Status RemoveTree(Fs& fs, const std::string& path);
 

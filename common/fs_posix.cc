@@ -14,6 +14,7 @@
 
 #include "common/fs.h"
 #include "common/hex.h"
+#include "common/platform.h"
 
 namespace rdbundle {
 namespace {
@@ -40,6 +41,9 @@ class PosixReadableFile final : public ReadableFile {
       ssize_t r = ::read(fd_, buf, n);
       if (r >= 0) return static_cast<std::size_t>(r);
       if (errno != EINTR) return Status::FromErrno(path_ + ": read", errno);
+      if (int sig = InterruptSignal()) {
+        return Status::Interrupted(path_ + ": interrupted by signal " + std::to_string(sig));
+      }
     }
   }
   const std::string& path() const override { return path_; }
