@@ -60,7 +60,18 @@ std::string Base64Encode(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
+bool IsBase64Text(std::string_view text) {
+  for (char c : text) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+          c == '+' || c == '/' || c == '=')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<std::vector<std::uint8_t>> Base64Decode(std::string_view text) {
+  if (!IsBase64Text(text)) return std::nullopt;
   std::vector<std::uint8_t> out(text.size() / 4 * 3 + 3);
   std::size_t len = 0;
   const char* end = nullptr;

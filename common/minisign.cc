@@ -11,6 +11,7 @@
 #include "common/limits.h"
 
 namespace rdbundle {
+
 namespace {
 
 constexpr std::size_t kPublicKeyBlobBytes = 2 + 8 + 32;
@@ -30,8 +31,8 @@ Result<std::vector<std::string_view>> SplitLines(std::string_view text, std::str
     text.remove_prefix(nl + 1);
   }
   if (lines.size() != expected || !text.empty()) {
-    const std::size_t got = lines.size() + static_cast<std::size_t>(
-                                               std::count(text.begin(), text.end(), '\n'));
+    const std::size_t got =
+        lines.size() + static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
     return Status::BadKey(std::string(what) + ": expected " + std::to_string(expected) +
                           " lines (" + std::string(describe) + "), got " + std::to_string(got));
   }
@@ -58,8 +59,8 @@ Status CheckTextFile(std::string_view text, std::string_view what, std::size_t m
 Status TakePrefix(std::string_view line, std::string_view prefix, std::string_view what,
                   std::string_view name, std::string_view* rest) {
   if (line.substr(0, prefix.size()) != prefix) {
-    return Status::BadKey(std::string(what) + ": " + std::string(name) +
-                          " should start with \"" + std::string(prefix) + "\"");
+    return Status::BadKey(std::string(what) + ": " + std::string(name) + " should start with \"" +
+                          std::string(prefix) + "\"");
   }
   *rest = line.substr(prefix.size());
   return Status::Ok();
@@ -164,6 +165,15 @@ Result<std::string> ParseUntrustedCommentLine(std::string_view line, std::string
   return std::string(text);
 }
 
+Result<std::string> ReadKeyFile(Fs& fs, const std::string& path, std::string_view kind) {
+  auto text = ReadFileToString(fs, path, kMaxKeyFileBytes);
+  if (!text.has_value() && text.error().code() == ErrorCode::kLimitExceeded) {
+    return Status::BadKey(path + ": larger than " + std::to_string(kMaxKeyFileBytes) +
+                          " bytes, not a " + std::string(kind));
+  }
+  return text;
+}
+
 }  // namespace minisign_internal
 
 using minisign_internal::ParseUntrustedCommentLine;
@@ -214,14 +224,14 @@ Result<PublicKey> ParsePublicKeyFile(std::string_view text, std::string_view wha
   if (bare) {  // `minisign -P` form: the base64 line alone
     b64 = text.back() == '\n' ? text.substr(0, text.size() - 1) : text;
   } else {
-    RDB_ASSIGN_OR_RETURN(auto lines,
-                         SplitLines(text, what, 2, "untrusted comment and base64 key"));
+    RDB_ASSIGN_OR_RETURN(auto lines, SplitLines(text, what, 2, "untrusted comment and base64 key"));
     RDB_RETURN_IF_ERROR(ParseUntrustedCommentLine(lines[0], what).status());
     b64 = lines[1];
   }
   RDB_ASSIGN_OR_RETURN(auto blob, DecodeExact(b64, kPublicKeyBlobBytes, what, kKind, ""));
   if (blob[0] != 'E' || blob[1] != 'd') {
-    return Status::BadKey(std::string(what) + ": unsupported public key algorithm (expected \"Ed\")");
+    return Status::BadKey(std::string(what) +
+                          ": unsupported public key algorithm (expected \"Ed\")");
   }
   PublicKey key;
   std::copy_n(blob.begin() + 2, key.key_id.size(), key.key_id.begin());
@@ -244,11 +254,10 @@ std::string SerializePublicKeyFile(const PublicKey& key) {
 Result<Signature> ParseSignatureFile(std::string_view text, std::string_view what) {
   constexpr std::string_view kKind = "minisign signature";
   const std::string w(what);
-  RDB_ASSIGN_OR_RETURN(
-      auto lines,
-      minisign_internal::SplitFile(
-          text, what, kMaxSignatureFileBytes, kKind, 4,
-          "untrusted comment, signature, trusted comment, global signature"));
+  RDB_ASSIGN_OR_RETURN(auto lines,
+                       minisign_internal::SplitFile(
+                           text, what, kMaxSignatureFileBytes, kKind, 4,
+                           "untrusted comment, signature, trusted comment, global signature"));
   Signature sig;
   RDB_ASSIGN_OR_RETURN(sig.untrusted_comment, ParseUntrustedCommentLine(lines[0], what));
   RDB_ASSIGN_OR_RETURN(auto blob,
@@ -260,8 +269,10 @@ Result<Signature> ParseSignatureFile(std::string_view text, std::string_view wha
   std::copy_n(blob.begin() + 2, sig.key_id.size(), sig.key_id.begin());
   std::copy_n(blob.begin() + 10, sig.sig.size(), sig.sig.begin());
   std::string_view trusted;
-  RDB_RETURN_IF_ERROR(TakePrefix(lines[2], kTrustedCommentPrefix, what, "trusted comment", &trusted));
-  if (Status s = CheckTrustedComment(trusted); !s.ok()) return Status::BadKey(w + ": " + s.message());
+  RDB_RETURN_IF_ERROR(
+      TakePrefix(lines[2], kTrustedCommentPrefix, what, "trusted comment", &trusted));
+  if (Status s = CheckTrustedComment(trusted); !s.ok())
+    return Status::BadKey(w + ": " + s.message());
   sig.trusted_comment = std::string(trusted);
   RDB_ASSIGN_OR_RETURN(auto global, DecodeExact(lines[3], sig.global_sig.size(), what, kKind,
                                                 "global signature line"));
@@ -294,16 +305,15 @@ Status VerifySignature(const PublicKey& key, const Signature& sig, std::string_v
   return VerifyGlobal(key, sig);
 }
 
-Status VerifyPrehashed(const PublicKey& key, const Signature& sig,
-                       const Blake2b512Digest& digest) {
+Status VerifyPrehashed(const PublicKey& key, const Signature& sig, const Blake2b512Digest& digest) {
   RDB_RETURN_IF_ERROR(CheckKeyId(key, sig));
   if (!sig.prehashed()) {
     return Status::BadSignature(
         "legacy \"Ed\" signature: the whole file is needed to verify it; re-sign with a "
         "prehashed (\"ED\") signature");
   }
-  RDB_RETURN_IF_ERROR(VerifyDetached(sig.sig, digest.data(), digest.size(), key,
-                                     "signature verification failed"));
+  RDB_RETURN_IF_ERROR(
+      VerifyDetached(sig.sig, digest.data(), digest.size(), key, "signature verification failed"));
   return VerifyGlobal(key, sig);
 }
 
@@ -321,8 +331,8 @@ Status TrustedKeys::Add(PublicKey key, std::string source) {
 }
 
 Status TrustedKeys::LoadFile(Fs& fs, const std::string& path) {
-  // One byte over the cap, so that the parser reports an oversized file as "not a key".
-  RDB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs, path, kMaxKeyFileBytes + 1));
+  RDB_ASSIGN_OR_RETURN(std::string text,
+                       minisign_internal::ReadKeyFile(fs, path, "minisign public key"));
   RDB_ASSIGN_OR_RETURN(PublicKey key, ParsePublicKeyFile(text, path));
   return Add(key, path);
 }
@@ -377,8 +387,7 @@ Result<const PublicKey*> TrustedKeys::Select(const Signature& sig) const {
   return key;
 }
 
-Result<const PublicKey*> TrustedKeys::Verify(const Signature& sig,
-                                             std::string_view message) const {
+Result<const PublicKey*> TrustedKeys::Verify(const Signature& sig, std::string_view message) const {
   RDB_ASSIGN_OR_RETURN(const PublicKey* key, Select(sig));
   RDB_RETURN_IF_ERROR(VerifySignature(*key, sig, message));
   return key;

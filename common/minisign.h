@@ -154,6 +154,9 @@ Result<std::vector<std::string_view>> SplitFile(std::string_view text, std::stri
                                                 std::size_t lines, std::string_view describe);
 // "untrusted comment: <text>" -> text, checked with CheckUntrustedComment (kBadKey on failure).
 Result<std::string> ParseUntrustedCommentLine(std::string_view line, std::string_view what);
+// Reads a key file of at most kMaxKeyFileBytes; a larger one is kBadKey "<path>: larger than
+// 4096 bytes, not a <kind>".
+Result<std::string> ReadKeyFile(Fs& fs, const std::string& path, std::string_view kind);
 }  // namespace minisign_internal
 
 }  // namespace rdbundle

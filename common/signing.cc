@@ -15,9 +15,9 @@ namespace {
 // Secret key file layout (docs/minisign-format.md): offsets into the 158 decoded bytes.
 constexpr std::size_t kSkAlgOff = 0, kKdfAlgOff = 2, kChkAlgOff = 4, kSaltOff = 6;
 constexpr std::size_t kOpsOff = 38, kMemOff = 46, kKeynumOff = 54;
-constexpr std::size_t kKeynumBytes = 8 + SecretKey::kBytes + 32;  // key id | sk | checksum
+constexpr std::size_t kKeynumBytes = 8 + SecretKey::kBytes + 32;        // key id | sk | checksum
 constexpr std::size_t kSecretKeyBlobBytes = kKeynumOff + kKeynumBytes;  // 158
-constexpr std::size_t kSkOff = 8, kChkOff = 8 + SecretKey::kBytes;    // within keynum_sk
+constexpr std::size_t kSkOff = 8, kChkOff = 8 + SecretKey::kBytes;      // within keynum_sk
 constexpr std::string_view kSecretKeyComment = "minisign encrypted secret key";
 constexpr std::string_view kKind = "minisign secret key";
 
@@ -62,10 +62,12 @@ std::string KdfLimitProblem(const KdfParams& kdf) {
     return "scrypt memlimit " + std::to_string(kdf.memlimit) + " exceeds the maximum " +
            std::to_string(kMaxKdfMemlimit);
   }
-  if (const std::uint64_t need = ScryptMemoryBytes(kdf); need > kMaxKdfMemlimit) {
+  // scrypt's V buffer stays within memlimit; its other buffers get a little room on top.
+  constexpr std::uint64_t kMaxScryptBytes = kMaxKdfMemlimit + (64u << 20);
+  if (const std::uint64_t need = ScryptMemoryBytes(kdf); need > kMaxScryptBytes) {
     return "scrypt parameters (opslimit " + std::to_string(kdf.opslimit) + ", memlimit " +
            std::to_string(kdf.memlimit) + ") need " + std::to_string(need) +
-           " bytes, more than the maximum " + std::to_string(kMaxKdfMemlimit);
+           " bytes, more than the maximum " + std::to_string(kMaxScryptBytes);
   }
   return "";
 }
@@ -121,7 +123,8 @@ Result<SecureBuffer> DecodeKeyLine(std::string_view b64, std::string_view what) 
   RDB_ASSIGN_OR_RETURN(SecureBuffer buf, SecureBuffer::Allocate(b64.size() / 4 * 3 + 3));
   std::size_t len = 0;
   const char* end = nullptr;
-  if (sodium_base642bin(buf.data(), buf.size(), b64.data(), b64.size(), nullptr, &len, &end,
+  if (!IsBase64Text(b64) ||
+      sodium_base642bin(buf.data(), buf.size(), b64.data(), b64.size(), nullptr, &len, &end,
                         sodium_base64_VARIANT_ORIGINAL) != 0 ||
       end != b64.data() + b64.size()) {
     return Status::BadKey(prefix + "invalid base64)");
@@ -228,8 +231,8 @@ Result<SecretKey> GenerateKey() {
   crypto_sign_keypair(pk, sk.data());
   KeyId key_id;
   randombytes_buf(key_id.data(), key_id.size());
-  return SecretKey::FromBytes(key_id, std::span<const std::uint8_t, SecretKey::kBytes>(
-                                          sk.data(), SecretKey::kBytes));
+  return SecretKey::FromBytes(
+      key_id, std::span<const std::uint8_t, SecretKey::kBytes>(sk.data(), SecretKey::kBytes));
 }
 
 // ---- secret key files ------------------------------------------------------------------------
@@ -316,10 +319,8 @@ Result<SecretKey> DecryptSecretKey(const ParsedSecretKeyFile& parsed,
                                           keynum.data() + kSkOff, SecretKey::kBytes));
 }
 
-Result<SecretKey> LoadSecretKey(Fs& fs, const std::string& path,
-                                const PasswordProvider& password) {
-  // One byte over the cap, so that the parser reports an oversized file as "not a key".
-  RDB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs, path, kMaxKeyFileBytes + 1));
+Result<SecretKey> LoadSecretKey(Fs& fs, const std::string& path, const PasswordProvider& password) {
+  RDB_ASSIGN_OR_RETURN(std::string text, minisign_internal::ReadKeyFile(fs, path, kKind));
   auto parsed = ParseSecretKeyFile(text, path);
   sodium_memzero(text.data(), text.size());  // an unencrypted key is plaintext
   if (!parsed.has_value()) return std::move(parsed).error();

@@ -107,7 +107,10 @@ struct ParsedSecretKeyFile {
 // Pure parse, no key derivation (a fuzz target). Strict like ParseSignatureFile: at most
 // kMaxKeyFileBytes, exactly two '\n'-terminated lines, no '\r' or NUL, 158 decoded bytes,
 // "Ed"/"Sc" or none/"B2", and for encrypted keys opslimit <= kMaxKdfOpslimit and memlimit <=
-// kMaxKdfMemlimit. Errors: kBadKey "<what>: ...".
+// kMaxKdfMemlimit, and the memory scrypt would really allocate for them (libsodium derives p
+// from opslimit, and p sizes a buffer too) at most kMaxKdfMemlimit + 64 MiB. Errors: kBadKey
+// "<what>: ...", e.g. "<what>: scrypt memlimit 4294967296 exceeds the maximum 2147483648
+// (corrupt or hostile key file)".
 Result<ParsedSecretKeyFile> ParseSecretKeyFile(std::string_view text, std::string_view what);
 
 // Decrypts (when encrypted) and checks the key. `password` is required for an encrypted key
