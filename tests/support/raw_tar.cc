@@ -11,7 +11,8 @@ namespace rdbundle::testsupport {
 namespace {
 
 void PutField(std::string& h, std::size_t off, std::size_t len, std::string_view v) {
-  std::memcpy(h.data() + off, v.data(), std::min(len, v.size()));
+  // An empty view may have data() == nullptr, which memcpy must not get even for 0 bytes (UBSan).
+  if (!v.empty()) std::memcpy(h.data() + off, v.data(), std::min(len, v.size()));
 }
 
 void PutOctal(std::string& h, std::size_t off, std::size_t len, std::uint64_t v) {

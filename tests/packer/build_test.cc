@@ -1,0 +1,129 @@
+// RunBuild in-process: failures injected into the filesystem (tests/support/fault_fs.h) never
+// leave OUT or OUT.part behind.
+#include "packer/build.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "common/minisign.h"
+#include "common/signing.h"
+#include "tests/support/fault_fs.h"
+#include "tests/support/sample_kit.h"
+#include "tests/support/temp_dir.h"
+
+namespace rdbundle::packer {
+namespace {
+
+using testsupport::FaultFs;
+using testsupport::FsOp;
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+class BuildTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto key = GenerateKey();
+    ASSERT_TRUE(key.has_value());
+    auto text = SerializeSecretKeyFile(*key, std::nullopt);
+    ASSERT_TRUE(text.has_value());
+    testsupport::WriteFileOrDie(key_, *text, 0600);
+    testsupport::SampleKitSpec spec;
+    spec.images_bytes = 3u << 20;  // several writes of the output
+    ASSERT_TRUE(testsupport::WriteSampleKit(DefaultFs(), kit_, spec).ok());
+    devnull_ = std::fopen("/dev/null", "w");
+  }
+  void TearDown() override { std::fclose(devnull_); }
+
+  BuildOptions Options() const {
+    BuildOptions o;
+    o.output = out_;
+    o.secret_key = key_;
+    o.from_dir = kit_;
+    o.threads = 2;
+    o.progress = false;
+    o.getenv = [](const char*) { return std::optional<std::string>(); };
+    return o;
+  }
+  Status Run(Fs& fs, const BuildOptions& o) { return RunBuild(fs, o, devnull_, devnull_); }
+
+  testsupport::ScopedTempDir tmp_;
+  const std::string kit_ = tmp_.Sub("kit");
+  const std::string key_ = tmp_.Sub("k.key");
+  const std::string out_ = tmp_.Sub("kit.rdbundle");
+  std::FILE* devnull_ = nullptr;
+};
+
+TEST_F(BuildTest, WriteFailureRemovesThePart) {
+  FaultFs fs(DefaultFs());
+  fs.FailAt(FsOp::kAppend, 3, ENOSPC);
+  Status s = Run(fs, Options());
+  EXPECT_EQ(s.code(), ErrorCode::kNoSpace) << s.message();
+  EXPECT_EQ(s.message(), out_ + ".part: injected fault: No space left on device");
+  EXPECT_FALSE(Exists(out_));
+  EXPECT_FALSE(Exists(out_ + ".part"));
+}
+
+TEST_F(BuildTest, SyncAndRenameFailuresRemoveThePart) {
+  for (FsOp op : {FsOp::kSync, FsOp::kRename}) {
+    FaultFs fs(DefaultFs());
+    fs.FailAt(op, 1, EIO);
+    EXPECT_EQ(Run(fs, Options()).code(), ErrorCode::kIo);
+    EXPECT_FALSE(Exists(out_));
+    EXPECT_FALSE(Exists(out_ + ".part"));
+  }
+  ASSERT_TRUE(Run(DefaultFs(), Options()).ok());
+  EXPECT_TRUE(Exists(out_));
+}
+
+TEST_F(BuildTest, DetachedSignatureFailureKeepsTheCompleteBundle) {
+  FaultFs fs(DefaultFs());
+  BuildOptions o = Options();
+  o.detached_sig = true;
+  fs.FailAt(FsOp::kCreate, 2, EACCES);  // 1: OUT.part, 2: the signature's temporary file
+  EXPECT_EQ(Run(fs, o).code(), ErrorCode::kIo);
+  EXPECT_TRUE(Exists(out_));  // complete and valid: only the .minisig is missing
+  EXPECT_FALSE(Exists(out_ + ".part"));
+  EXPECT_FALSE(Exists(out_ + ".minisig"));
+}
+
+TEST_F(BuildTest, OutputMustNotBeAnInput) {
+  BuildOptions o = Options();
+  o.output = kit_ + "/cache/k3s/v1.30.4+k3s1/k3s";
+  o.force = true;
+  Status s = Run(DefaultFs(), o);
+  EXPECT_EQ(s.code(), ErrorCode::kUsage);
+  EXPECT_EQ(s.message(), o.output + ": is an input file (" + o.output + ")");
+}
+
+TEST_F(BuildTest, LockedPartMeansAnotherBuild) {
+  testsupport::WriteFileOrDie(out_ + ".part", "partial");
+  auto lock = DefaultFs().TryLock(out_ + ".part");
+  ASSERT_TRUE(lock.has_value() && *lock);
+  Status s = Run(DefaultFs(), Options());
+  EXPECT_EQ(s.message(), out_ + ".part: another rdbundle-pack is writing " + out_);
+  EXPECT_TRUE(Exists(out_ + ".part"));  // not ours to remove
+  lock->reset();
+  EXPECT_TRUE(Run(DefaultFs(), Options()).ok());  // now stale: removed and rebuilt
+  EXPECT_FALSE(Exists(out_ + ".part"));
+}
+
+TEST(SourceDateEpoch, Parsing) {
+  auto env = [](const char* v) {
+    return [v](const char*) { return v ? std::optional<std::string>(v) : std::nullopt; };
+  };
+  EXPECT_FALSE(SourceDateEpoch(env(nullptr))->has_value());
+  EXPECT_EQ(**SourceDateEpoch(env("1700000000")), 1700000000);
+  EXPECT_EQ(**SourceDateEpoch(env("8589934591")), 8589934591);
+  for (const char* bad : {"", "-1", "1.5", "8589934592", " 1", "0x10"}) {
+    EXPECT_EQ(SourceDateEpoch(env(bad)).error().code(), ErrorCode::kUsage) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace rdbundle::packer

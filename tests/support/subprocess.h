@@ -1,0 +1,58 @@
+// Runs a program as a child process (fork + execv, no shell) with pipes for stdin, stdout and
+// stderr, for tests that drive the real rdbundle-pack / rdbundle-unpack binaries and the stock
+// tools (zstd, tar, minisign).
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace rdbundle::testsupport {
+
+struct SubprocessOptions {
+  std::string stdin_data;                    // written to the child's stdin, then closed
+  std::map<std::string, std::string> env;    // added to (or replacing in) the parent's environment
+  std::vector<std::string> unset_env;        // removed from the environment
+  std::string cwd;                           // working directory; empty: the parent's
+};
+
+struct SubprocessResult {
+  int exit_code = -1;   // the exit status, or -1 when killed by a signal
+  int term_signal = 0;  // the signal that killed it, or 0
+  std::string out;      // everything written to stdout
+  std::string err;      // everything written to stderr
+  // For assertion messages: "exit 4, stderr: ...".
+  std::string Describe() const;
+};
+
+// A running child. Output is drained by a background thread, so a chatty child never blocks.
+class Subprocess {
+ public:
+  // Starts argv[0] (a path: PATH is searched only when it contains no '/'). A failure to start
+  // shows as exit code 127 with the reason in `err`, like a shell.
+  Subprocess(const std::vector<std::string>& argv, const SubprocessOptions& options = {});
+  ~Subprocess();  // kills (SIGKILL) and reaps a child still running
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void Kill(int sig);
+  // Waits for the child to exit and for its output to end.
+  SubprocessResult Wait();
+
+ private:
+  pid_t pid_ = -1;
+  std::thread pump_;
+  SubprocessResult result_;
+  bool waited_ = false;
+};
+
+// Starts, waits, returns the result.
+SubprocessResult RunProcess(const std::vector<std::string>& argv,
+                            const SubprocessOptions& options = {});
+
+}  // namespace rdbundle::testsupport
