@@ -12,6 +12,7 @@
 #include "common/platform.h"
 #include "rdbundle/version_info.h"
 #include "unpacker/commands.h"
+#include "unpacker/doctor.h"
 
 namespace rdbundle::unpacker {
 namespace {
@@ -23,6 +24,8 @@ Commands:
   list BUNDLE        show the signed manifest (after the signature check)
   list --installed   show the bundles installed into the RD cache
   install BUNDLE     verify and place the files into the RD cache and ~/.kuberlr
+  doctor             check the RD cache, k3s-versions.json and kuberlr's kubectls; say
+                     exactly what is missing before going offline (exit 1 on a failure)
 BUNDLE may be "-" to read standard input.
 
 Trust (verify, list, install):
@@ -42,7 +45,15 @@ Install destinations (defaults from this machine):
       --all-platforms     also install other arches' k3s files and other platforms' kubectls
       --force             rewrite files even when already installed and unchanged
       --require-kubectl-cover   exit 1 when a cached k3s version has no kubectl within one minor
-      --json              (list) machine-readable output
+      --json              (list, doctor) machine-readable output
+
+Doctor (also takes --target-os, --target-arch, --home, --cache-dir, --kuberlr-dir, --json):
+      --deep              also hash the k3s image archives (default: only the k3s binaries)
+      --fix               add the complete cached k3s versions to k3s-versions.json, written
+                          atomically (a missing or unusable file is rewritten from the cache)
+  Like kuberlr, doctor also counts /usr/bin/kubectl<X.Y.Z> and /usr/bin/kubectl<X.Y> (by
+  name; nothing is run), when it checks this machine itself: without --home, --cache-dir
+  and --kuberlr-dir, and with --target-os/--target-arch as the host's.
 
 Exit codes: 0 ok, 1 check failed, 2 usage, 3 signature or key, 4 corrupt bundle,
             5 I/O or disk space, 130 interrupted.
@@ -56,6 +67,7 @@ std::vector<OptionSpec> Specs() {
       {"kuberlr-dir", 0, true},        {"dry-run", 0, false},     {"all-platforms", 0, false},
       {"force", 0, false},             {"require-kubectl-cover", 0, false},
       {"json", 0, false},              {"installed", 0, false},   {"help", 'h', false},
+      {"deep", 0, false},              {"fix", 0, false},
   };
 }
 
@@ -148,6 +160,16 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
     c.force = a.Has("force");
     c.require_kubectl_cover = a.Has("require-kubectl-cover");
     return RunInstall(fs, c, stdout);
+  }
+  if (cmd == "doctor") {
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat(kDestOpts, {"deep", "json", "fix"})));
+    if (!a.positional().empty()) return Status::Usage("doctor takes no arguments");
+    DoctorCommand c;
+    RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
+    c.deep = a.Has("deep");
+    c.json = a.Has("json");
+    c.fix = a.Has("fix");
+    return RunDoctor(fs, c, DoctorEnv{}, stdout);
   }
   return Status::Usage("unknown command \"" + cmd + "\" (see rdbundle-unpack --help)");
 }
