@@ -52,10 +52,11 @@ bool K3sVersionLess(const std::string& a, const std::string& b) {
   return a < b;
 }
 
+// format-spec 4: by os name, then arch name (bytewise), then version numerically.
 auto KubectlKey(const KubectlPlatform& k) {
   auto v = ParseKubectlVersion(k.version);
   KubectlVersion kv = v.has_value() ? *v : KubectlVersion{};
-  return std::make_tuple(k.os, k.arch, kv.major, kv.minor, kv.patch);
+  return std::make_tuple(OsName(k.os), ArchName(k.arch), kv.major, kv.minor, kv.patch);
 }
 
 Status ParseSource(const Json& j, const std::string& what, std::optional<FileSource>& out) {
@@ -254,6 +255,15 @@ Result<Summaries> CheckFiles(const std::vector<ManifestFile>& files) {
         int slot = p->role == FileRole::kK3sBinary ? 0 : p->role == FileRole::kK3sSums ? 1 : 2;
         ++kits[{p->k3s_version, *p->arch}][slot];
       }
+    }
+  }
+  // RD keys versions by X.Y.Z (k3sHelper.ts readCache): two builds of one version collide.
+  std::map<std::string, std::string> builds;
+  for (const auto& v : versions) {
+    auto [it, fresh] = builds.emplace(ChannelValue(*ParseK3sVersion(v)), v);
+    if (!fresh) {
+      return Bad("k3s " + it->second + " and " + v +
+                 ": one build per version (Rancher Desktop keys versions by X.Y.Z)");
     }
   }
   for (const auto& [key, counts] : kits) {
