@@ -1,5 +1,6 @@
 #include "unpacker/commands.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "common/json_strict.h"
@@ -173,6 +174,11 @@ Status ReportCoverage(Fs& fs, const InstallCommand& cmd, const Destinations& d, 
   RDB_ASSIGN_OR_RETURN(auto k3s, ListCachedK3sVersions(fs, d.cache_dir));
   RDB_ASSIGN_OR_RETURN(auto kubectls, ListKuberlrKubectls(fs, d));
   if (k3s.empty()) return Status::Ok();
+  if (TargetIsHost(cmd.dest)) {  // kuberlr also picks /usr/bin/kubectl<X.Y[.Z]> (by name)
+    RDB_ASSIGN_OR_RETURN(auto system, ListSystemKubectls(fs, std::string(kKuberlrSystemDir)));
+    for (const auto& s : system) kubectls.push_back(s.version);
+    std::sort(kubectls.begin(), kubectls.end());
+  }
   const CoverageReport report = CheckKubectlCoverage(k3s, kubectls);
   const std::string platform = KuberlrPlatformDir(d.os, d.arch);
   std::fprintf(out, "kubectl coverage (%s):\n", JoinPath(d.kuberlr_dir, platform).c_str());

@@ -188,4 +188,29 @@ std::vector<std::string> FormatCoverage(const CoverageReport& report,
   return lines;
 }
 
+bool TargetIsHost(const DestinationOptions& o) {
+  return !o.home && !o.cache_dir && !o.kuberlr_dir && (!o.os || *o.os == HostOs()) &&
+         (!o.arch || *o.arch == HostArch()) && HostOs() != TargetOs::kWindows;
+}
+
+std::optional<KubectlVersion> SystemKubectlVersion(std::string_view name) {
+  if (!name.starts_with("kubectl")) return std::nullopt;
+  name.remove_prefix(7);
+  if (name.starts_with("v")) return std::nullopt;  // kuberlr's "%d" does not take it
+  auto v = ParseKubectlVersion(name);
+  if (!v.has_value() && std::count(name.begin(), name.end(), '.') == 1) {
+    v = ParseKubectlVersion(std::string(name) + ".0");
+  }
+  return v.has_value() ? std::optional<KubectlVersion>(*v) : std::nullopt;
+}
+
+Result<std::vector<SystemKubectl>> ListSystemKubectls(Fs& fs, const std::string& dir) {
+  RDB_ASSIGN_OR_RETURN(auto names, ListDirIfExists(fs, dir));
+  std::vector<SystemKubectl> out;
+  for (const auto& name : names) {
+    if (auto v = SystemKubectlVersion(name)) out.push_back({*v, JoinPath(dir, name)});
+  }
+  return out;
+}
+
 }  // namespace rdbundle::unpacker

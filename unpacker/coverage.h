@@ -78,4 +78,28 @@ std::optional<std::pair<TargetOs, Arch>> ParseKuberlrPlatformDir(std::string_vie
 std::vector<std::string> FormatCoverage(const CoverageReport& report,
                                         const std::string& kuberlr_platform_dir);
 
+
+// ---- kuberlr's system directory ----------------------------------------------------------------
+
+// kuberlr's SystemPath default on Linux and macOS.
+inline constexpr std::string_view kKuberlrSystemDir = "/usr/bin";
+
+// kuberlr's system kubectls are this machine's: they count only when the destinations are
+// this machine's own setup (no --home, --cache-dir or --kuberlr-dir, which may be another
+// machine's; target OS and arch the host's; not a Windows target).
+bool TargetIsHost(const DestinationOptions& o);
+
+// kuberlr reads a system kubectl's version from its file name, never by running it:
+// kubectl<X.Y.Z>, or kubectl<X.Y> (patch 0) as distributions name versioned kubectls
+// (flavio/kuberlr internal/finder/kubectl_finder.go, inferSystemKubectlVersion). A plain
+// "kubectl" is not counted.
+std::optional<KubectlVersion> SystemKubectlVersion(std::string_view name);
+
+struct SystemKubectl {
+  KubectlVersion version;
+  std::string path;
+};
+// The versioned kubectls in `dir` (a missing dir: none), in name order.
+Result<std::vector<SystemKubectl>> ListSystemKubectls(Fs& fs, const std::string& dir);
+
 }  // namespace rdbundle::unpacker
