@@ -119,7 +119,9 @@ TEST(LayoutTest, HostDefaultsAndOverrides) {
   DestinationOptions o;
   o.os = TargetOs::kLinux;
   auto d = ResolveDestinations(o, Env({{"HOME", "/home/u"}, {"XDG_CACHE_HOME", "/home/u/.xdg"}}));
-  if (HostOs() == TargetOs::kLinux) EXPECT_EQ(d->cache_dir, "/home/u/.xdg/rancher-desktop");
+  if (HostOs() == TargetOs::kLinux) {
+    EXPECT_EQ(d->cache_dir, "/home/u/.xdg/rancher-desktop");
+  }
   EXPECT_EQ(d->kuberlr_dir, "/home/u/.kuberlr");
   o.cache_dir = "/c";
   o.kuberlr_dir = "/k";
