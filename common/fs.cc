@@ -25,6 +25,10 @@ std::string BaseName(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+Result<std::unique_ptr<WritableFile>> Fs::OpenForAppend(const std::string& path) {
+  return Status::Io(path + ": appending is not supported by this filesystem layer");
+}
+
 Result<std::string> ReadFileToString(Fs& fs, const std::string& path, std::size_t max_bytes) {
   RDB_ASSIGN_OR_RETURN(auto file, fs.OpenForRead(path));
   std::string out;

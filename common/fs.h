@@ -44,6 +44,11 @@ class WritableFile {
   virtual Status Append(const void* data, std::size_t n) = 0;
   // Durable: F_FULLFSYNC on macOS, fdatasync elsewhere.
   virtual Status Sync() = 0;
+  // A hint for streaming writers, no guarantee: starts writing back what was appended so far
+  // without waiting for it (Linux: sync_file_range SYNC_FILE_RANGE_WRITE), so the device works
+  // while the writer goes on and the Sync() at the end finds little left to do. Only Sync()
+  // makes data durable. The default does nothing.
+  virtual void StartWriteback() {}
   virtual Status SetMode(std::uint32_t mode) = 0;
   virtual Status Close() = 0;
   virtual const std::string& path() const = 0;
@@ -66,6 +71,10 @@ class Fs {
   // Creates `path` with O_CREAT|O_EXCL and the given mode; fails if it exists.
   virtual Result<std::unique_ptr<WritableFile>> CreateNew(const std::string& path,
                                                           std::uint32_t mode) = 0;
+  // Opens an existing regular file for appending (O_APPEND, symlinks not followed), e.g. to
+  // resume a partial download. kNotFound when absent. Implementations that cannot append
+  // return kIo (the default).
+  virtual Result<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path);
   // rename(2): atomically replaces a file at `to`.
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   // Like Rename, but fails (kIo, "exists") when `to` exists, even as an empty directory.

@@ -77,6 +77,13 @@ class PosixWritableFile final : public WritableFile {
     if (SyncFd(fd_) != 0) return Status::FromErrno(path_ + ": fsync", errno);
     return Status::Ok();
   }
+  void StartWriteback() override {
+#if defined(__linux__)
+    // The whole file (length 0: to its end): only its dirty pages are looked at, and pages
+    // already being written are skipped. Errors are left to Sync().
+    (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  }
   Status SetMode(std::uint32_t mode) override {
     if (::fchmod(fd_, mode) != 0) return Status::FromErrno(path_ + ": chmod", errno);
     return Status::Ok();
@@ -140,6 +147,23 @@ class PosixFs final : public Fs {
                                                   std::uint32_t mode) override {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) return Status::FromErrno(path, errno);
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
+  }
+
+  Result<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path) override {
+    // O_NONBLOCK: a FIFO in the way fails (ENXIO) instead of blocking; no effect on files.
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) return Status::FromErrno(path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      return Status::FromErrno(path, err);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return Status::Io(path + ": not a regular file");
+    }
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
 

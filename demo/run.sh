@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job end to end, in a sandbox: make a key, generate a small Rancher Desktop kit, pack
-# it into one signed .rdbundle, check it with minisign and rdbundle-unpack, and install it into
-# a sandbox HOME. Run by `./dev demo` as: demo/run.sh <build-dir>
+# The whole product in one run, in a sandbox, against a fake upstream on 127.0.0.1 (nothing
+# leaves this machine): generate a fake k3s/kubectl upstream and serve it, plan and fetch a
+# kit into one signed .rdbundle, rebuild it offline from the download cache, check it with
+# minisign and rdbundle-unpack, install it into a sandbox HOME, and let doctor check the result.
+# Run by `./dev demo` as: demo/run.sh <build-dir>
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: demo/run.sh <build-dir>}" && pwd)
@@ -10,43 +12,73 @@ OUT=demo-out
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-for tool in rdbundle-pack rdbundle-unpack rdbundle-sample-kit; do
+for tool in rdbundle-pack rdbundle-unpack rdbundle-fake-upstream; do
   [ -x "$BUILD/$tool" ] || { echo "demo: $BUILD/$tool is missing (build first)" >&2; exit 1; }
 done
+command -v python3 >/dev/null || { echo "demo: python3 is needed for the fake upstream" >&2; exit 1; }
 rdbundle-pack() { "$BUILD/rdbundle-pack" "$@"; }
 rdbundle-unpack() { "$BUILD/rdbundle-unpack" "$@"; }
-rdbundle-sample-kit() { "$BUILD/rdbundle-sample-kit" "$@"; }
+rdbundle-fake-upstream() { "$BUILD/rdbundle-fake-upstream" "$@"; }
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
+# `fetch CMD ARGS...`: rdbundle-pack CMD with the fake upstream's four base URLs (shown short).
+fetch() {
+  local cmd=$1; shift
+  printf '$ rdbundle-pack %s --channel-url ... --kubectl-url ... %s\n' "$cmd" "$*"
+  rdbundle-pack "$cmd" "${MIRROR[@]}" "$@"
+}
+requests() { wc -l <"$OUT/server.log" | tr -d ' '; }
 
-step "1. a signing key (unencrypted, for the demo)"
+case "$(uname -m)" in aarch64 | arm64) ARCH=arm64 ;; *) ARCH=amd64 ;; esac
+case "$(uname -s)" in Darwin) HOST=darwin/$ARCH ;; *) HOST=linux/$ARCH ;; esac
+
+step "1. a fake upstream (channel server, GitHub release list, k3s releases, kubectls), served on 127.0.0.1"
+show rdbundle-fake-upstream "$OUT/upstream" --binary-bytes 3M --images-bytes 6M --kubectl-bytes 2M
+python3 tests/support/fake_upstream.py --root "$OUT/upstream" --port-file "$OUT/server.port" \
+  --log "$OUT/server.log" &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$OUT/server.port" ] && break; sleep 0.1; done
+[ -s "$OUT/server.port" ] || { echo "demo: the fake upstream did not start" >&2; exit 1; }
+BASE=http://127.0.0.1:$(cat "$OUT/server.port")
+MIRROR=(--channel-url "$BASE/v1-release/channels" --k3s-release-url "$BASE/releases/k3s"
+        --k3s-releases-api "$BASE/repos/k3s-io/k3s/releases" --kubectl-url "$BASE/kubectl/release")
+echo "serving $OUT/upstream at $BASE (every request is logged in $OUT/server.log)"
+
+step "2. a signing key (unencrypted, for the demo)"
 show rdbundle-pack keygen -W -p "$OUT/demo.pub" -s "$OUT/demo.key"
 
-step "2. a sample offline kit: k3s v1.29.8 and v1.30.4 (amd64, arm64), kubectl for 3 platforms"
-show rdbundle-sample-kit "$OUT/kit" --k3s v1.29.8+k3s1 --k3s v1.30.4+k3s1 --arch amd64 \
-  --arch arm64 --kubectl 1.30.4/linux/amd64 --kubectl 1.30.4/linux/arm64 \
-  --kubectl 1.29.8/darwin/arm64 --kubectl 1.30.4/windows/amd64 \
-  --binary-bytes 3M --images-bytes 4M --kubectl-bytes 2M
-echo "$(find "$OUT/kit" -type f | wc -l) files, $(du -sh "$OUT/kit" | cut -f1) in $OUT/kit"
+SELECT=(--minors 1.29-1.31 --kubectl-platform "$HOST" --kubectl-platform darwin/arm64
+        --kubectl-platform windows/amd64)
+step "3. plan: the newest k3s of 1.29, 1.30 and 1.31 ($ARCH), kubectls for $HOST, macOS and Windows"
+fetch plan "${SELECT[@]}"
 
-step "3. pack it into one signed bundle"
-show rdbundle-pack build --from "$OUT/kit" -o "$OUT/kit.rdbundle" -s "$OUT/demo.key" --detached-sig
+step "4. fetch (every file checked against its upstream checksum) and pack into one signed bundle"
+fetch build "${SELECT[@]}" --download-dir "$OUT/downloads" -o "$OUT/kit.rdbundle" \
+  -s "$OUT/demo.key" --detached-sig
 
-step "4. the detached signature checks with stock minisign"
+step "5. the same build again, --offline: only the download cache, not a single request"
+before=$(requests)
+fetch build "${SELECT[@]}" --download-dir "$OUT/downloads" --offline -o "$OUT/kit-again.rdbundle" \
+  -s "$OUT/demo.key"
+echo "requests to the server during the offline build: $(($(requests) - before))"
+
+step "6. the detached signature checks with stock minisign"
 if command -v minisign >/dev/null; then
   show minisign -Vm "$OUT/kit.rdbundle" -p "$OUT/demo.pub"
 else
   echo "(minisign not installed; skipped)"
 fi
 
-step "5. offline side: verify every file against the signed manifest"
+step "7. offline side: verify every file against the signed manifest"
 show rdbundle-unpack verify -p "$OUT/demo.pub" "$OUT/kit.rdbundle"
 
-step "6. install into a sandbox HOME (this machine's layout)"
+step "8. install into a sandbox HOME (this machine's layout), with the kubectl coverage"
 show rdbundle-unpack install -p "$OUT/demo.pub" --home "$OUT/home" "$OUT/kit.rdbundle"
 
-step "7. what is installed"
-show rdbundle-unpack list --installed --home "$OUT/home"
-echo
-find "$OUT/home" -type f -printf '%10s  %p\n' | sort -k2
+step "9. what is installed"
+find "$OUT/home" -type f ! -name '*.json' -printf '%10s  %p\n' | sort -k2
+
+step "10. doctor: is this RD setup complete for offline use?"
+show rdbundle-unpack doctor --home "$OUT/home"

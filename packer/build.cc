@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct Run {
   std::FILE* err;
   bool progress = false;
   int threads = 1;
+  std::unique_ptr<FileLock> download_lock;  // fetching: the download dir, until written
   std::optional<std::int64_t> epoch;  // SOURCE_DATE_EPOCH
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
@@ -41,8 +43,10 @@ struct Run {
 };
 
 Status CheckOptions(const BuildOptions& o) {
-  if (o.from_dir.has_value() == o.from_rd_cache) {
-    return Status::Usage("build needs exactly one input: --from DIR or --from-rd-cache");
+  const int inputs = int{o.from_dir.has_value()} + int{o.from_rd_cache} + int{o.fetch.has_value()};
+  if (inputs != 1) {
+    return Status::Usage("build needs exactly one input: --from DIR, --from-rd-cache, or neither "
+                         "to fetch from upstream");
   }
   if (!o.from_rd_cache && (o.rd.home || o.rd.cache_dir || o.rd.kuberlr_dir)) {
     return Status::Usage("--home, --cache-dir and --kuberlr-dir go with --from-rd-cache");
@@ -111,10 +115,53 @@ std::string DescribeKit(const Kit& kit) {
   return s;
 }
 
-Result<Kit> FindAndCheckKit(const Run& r) {
-  RDB_ASSIGN_OR_RETURN(KitSource source, ResolveSource(r));
+struct Inputs {
+  KitSource source;
+  KitSelection selection;
+  std::map<std::string, FileSource> sources;  // fetched files, by bundle path
+};
+
+// A local tree, RD's cache, or the download dir once the fetch is done.
+Result<Inputs> GatherInputs(Run& r) {
+  if (!r.o.fetch) {
+    RDB_ASSIGN_OR_RETURN(KitSource source, ResolveSource(r));
+    return Inputs{std::move(source), r.o.selection, {}};
+  }
+  RDB_ASSIGN_OR_RETURN(Fetched f, FetchKit(r.fs, *r.o.fetch, r.progress,
+                                           [&r](const std::string& line) { r.Note(line); }));
+  r.Note(DescribeDownloads(f.report));
+  r.download_lock = std::move(f.lock);
+  return Inputs{std::move(f.source), std::move(f.selection), std::move(f.sources)};
+}
+
+// Fetched kits: every input file has a source (the selection is exact, so anything else is
+// a bug).
+Status AttachSources(Kit& kit, const std::map<std::string, FileSource>& sources) {
+  if (sources.empty()) return Status::Ok();
+  for (KitFile& f : kit.files) {
+    auto it = sources.find(f.bundle_path);
+    if (it == sources.end()) return Status::Internal(f.input_path + ": not a fetched file");
+    f.source = it->second;
+  }
+  return Status::Ok();
+}
+
+// What CheckKit hashed is what was verified against upstream (nothing changed it since).
+Status CheckSources(const Kit& kit) {
+  for (const KitFile& f : kit.files) {
+    if (!f.source || !f.source->sha256 || *f.source->sha256 == f.sha256) continue;
+    return Status::HashMismatch(f.input_path + ": changed after it was verified against " +
+                                f.source->url + " (expected " + *f.source->sha256 + ", got " +
+                                f.sha256 + ")");
+  }
+  return Status::Ok();
+}
+
+Result<Kit> FindAndCheckKit(Run& r) {
+  RDB_ASSIGN_OR_RETURN(Inputs in, GatherInputs(r));
   auto note = [&r](const std::string& line) { r.Note(line); };
-  RDB_ASSIGN_OR_RETURN(Kit kit, DiscoverKit(r.fs, source, r.o.selection, note));
+  RDB_ASSIGN_OR_RETURN(Kit kit, DiscoverKit(r.fs, in.source, in.selection, note));
+  RDB_RETURN_IF_ERROR(AttachSources(kit, in.sources));
   r.Note(DescribeKit(kit));
   std::uint64_t total = 0;
   for (const KitFile& f : kit.files) total += f.size();
@@ -123,6 +170,7 @@ Result<Kit> FindAndCheckKit(const Run& r) {
   Status s = CheckKit(r.fs, kit, check);
   progress.Finish();
   RDB_RETURN_IF_ERROR(s);
+  RDB_RETURN_IF_ERROR(CheckSources(kit));
   return kit;
 }
 
@@ -162,6 +210,7 @@ Result<Manifest> MakeManifest(const Kit& kit, const std::string& key_id, std::in
     mf.sha256 = f.sha256;
     mf.role = f.role;
     mf.mode = ModeForRole(f.role);
+    mf.source = f.source;
     m.files.push_back(std::move(mf));
   }
   RDB_RETURN_IF_ERROR(FillManifestSummaries(m).WithContext("internal error"));

@@ -1,9 +1,13 @@
-// `rdbundle-pack build`: one signed .rdbundle from a local kit or this machine's Rancher Desktop.
+// `rdbundle-pack build`: one signed .rdbundle from a local kit, this machine's Rancher Desktop,
+// or upstream (a mirror): without --from/--from-rd-cache it fetches (packer/fetch.h) into a
+// download dir and packs that tree exactly like --from, each fetched file with its source.
 //
 // Order of work (format-spec/rdbundle-v1.md section 8):
 //  1. check the options and the output (an existing OUT is refused without --force);
-//  2. find and select the inputs (DiscoverKit), load the signing key (asks for a password);
-//  3. read every input once (CheckKit: SHA-256, executable headers, sha256sum lines);
+//  2. load the signing key (asks for a password, before any long download); fetch when
+//     fetching; find and select the inputs (DiscoverKit);
+//  3. read every input once (CheckKit: SHA-256, executable headers, sha256sum lines); a
+//     fetched file must still have the digest it was verified against upstream;
 //  4. the kubectl cover check (warning, or exit 1 with --require-kubectl-cover);
 //  5. build, validate and sign the manifest; --dry-run prints it here and stops;
 //  6. write <OUT>.part (manifest.json, manifest.json.minisig, payloads in manifest order),
@@ -20,6 +24,7 @@
 #include "common/fs.h"
 #include "common/layout.h"
 #include "common/status.h"
+#include "packer/fetch.h"
 #include "packer/kit.h"
 #include "packer/password.h"
 
@@ -29,8 +34,11 @@ struct BuildOptions {
   std::string output;                     // -o OUT
   std::optional<std::string> secret_key;  // -s KEY (required unless dry_run)
   // Inputs: --from DIR, or (from_rd_cache) RD's cache and ~/.kuberlr resolved from `rd`.
+  // Neither: `fetch` (upstream or a mirror, through a download dir); its request is the
+  // selection then, and `selection` stays empty.
   std::optional<std::string> from_dir;
   bool from_rd_cache = false;
+  std::optional<FetchOptions> fetch;
   DestinationOptions rd;  // --home, --cache-dir, --kuberlr-dir (os/arch: this machine)
   KitSelection selection;
   int level = 3;
@@ -47,7 +55,8 @@ struct BuildOptions {
 // Runs the build. The summary goes to `out` (stdout), notes and warnings to `err` (stderr).
 // Errors are one line naming the file: kUsage (options, SOURCE_DATE_EPOCH), kNotFound,
 // kCorrupt/kHashMismatch (a broken input), kCheckFailed (--require-kubectl-cover), kBadKey
-// (key or password), kIo, kInterrupted.
+// (key or password), kIo, kInterrupted; fetching adds kNetwork (URL and reason) and
+// kHashMismatch (URL, expected and actual digest).
 Status RunBuild(Fs& fs, const BuildOptions& options, std::FILE* out, std::FILE* err);
 
 // SOURCE_DATE_EPOCH (reproducible-builds.org): nullopt when unset; kUsage unless it is a

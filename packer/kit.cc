@@ -142,7 +142,7 @@ Result<bool> AddVersion(Fs& fs, const std::string& dir, const K3sVersion& v,
 Result<std::vector<std::pair<K3sVersion, bool>>> VersionDirs(Fs& fs, const std::string& k3s_dir,
                                                              const KitSelection& sel) {
   std::vector<std::pair<K3sVersion, bool>> out;  // version, named by --k3s
-  if (!sel.k3s_versions.empty()) {
+  if (!sel.k3s_versions.empty() || sel.exact) {
     for (const std::string& s : sel.k3s_versions) {
       RDB_ASSIGN_OR_RETURN(K3sVersion v, ParseK3sVersion(s));
       const std::string dir = JoinPath(k3s_dir, v.text);
@@ -203,7 +203,7 @@ Status DiscoverK3s(Fs& fs, const std::string& cache_dir, const KitSelection& sel
            "than v1.25.3");
     }
   }
-  if (kit.k3s_versions.empty() && !sel.arches.empty()) {
+  if (kit.k3s_versions.empty() && !sel.arches.empty() && !sel.exact) {
     return Status::NotFound("no k3s version with files of the selected arches under " + k3s_dir);
   }
   std::sort(kit.k3s_versions.begin(), kit.k3s_versions.end());
@@ -276,7 +276,7 @@ auto KubectlKey(const KubectlPlatform& k) {
 
 Status DiscoverKubectls(Fs& fs, const std::string& kuberlr_dir, const KitSelection& sel,
                         const NoteFn& note, Kit& kit) {
-  if (!sel.kubectls.empty()) {
+  if (!sel.kubectls.empty() || sel.exact) {
     for (const KubectlPlatform& k : sel.kubectls) {
       auto v = ParseKubectlVersion(k.version);
       if (!v.has_value() || v->ToString() != k.version) {

@@ -41,11 +41,15 @@ struct KitSource {
   std::string kuberlr_dir;  // holds <os>-<arch>/ directories
 };
 
-// What to pack; an empty list means "everything found". Every item named here must be found.
+// What to pack; an empty list means "everything found" (unless `exact`). Every item named
+// here must be found.
 struct KitSelection {
   std::vector<std::string> k3s_versions;   // exact k3s versions, "v1.30.4+k3s1"
   std::vector<Arch> arches;                // k3s arches
   std::vector<KubectlPlatform> kubectls;   // version "X.Y.Z" (no "v"), os, arch
+  // Only what is named: an empty list selects nothing (a fetched kit in a download dir that
+  // also holds earlier downloads).
+  bool exact = false;
 };
 
 // The identity of an input file when it was discovered. The write pass compares a fresh lstat
@@ -68,6 +72,8 @@ struct KitFile {
   FileIdentity identity;  // of input_path, from DiscoverKit
   std::optional<std::string> content;
   std::string sha256;  // lowercase hex, set by CheckKit
+  // Fetched files: the URL and the upstream digest it was verified against (manifest `source`).
+  std::optional<FileSource> source;
   std::uint64_t size() const { return content ? content->size() : identity.size; }
 };
 

@@ -367,7 +367,8 @@ TEST_F(PackCli, DryRunWritesNothing) {
 
 TEST_F(PackCli, UsageErrors) {
   EXPECT_EQ(Pack({"build", "--frob"}).exit_code, 2);
-  EXPECT_EQ(Pack({"build", "-o", out_, "-s", key_}).exit_code, 2);  // no input
+  // Two inputs. (No input at all means fetching from upstream: tests/packer/fetch_cli_test.cc.)
+  EXPECT_EQ(Pack({"build", "-o", out_, "-s", key_, "--from", kit_, "--from-rd-cache"}).exit_code, 2);
   EXPECT_EQ(Pack({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(Pack({"build", "--from", kit_, "--from", kit_}).exit_code, 2);
   auto help = Pack({"--help"});

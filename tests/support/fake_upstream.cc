@@ -1,0 +1,284 @@
+#include "tests/support/fake_upstream.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/hash.h"
+#include "common/json_strict.h"
+#include "common/version.h"
+#include "tests/support/sample_kit.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace rdbundle::testsupport {
+namespace {
+
+constexpr std::uint64_t kListedOnlySize = 70000000;  // size of assets that are listed only
+const char* const kGitHubDownload = "https://github.com/k3s-io/k3s/releases/download/";
+
+std::string Encoded(const std::string& version) {
+  std::string s;
+  for (char c : version) s += c == '+' ? std::string("%2B") : std::string(1, c);
+  return s;
+}
+
+std::string ReleasesDir(const std::string& root) { return JoinPath(root, "releases"); }
+
+std::string AssetPath(const std::string& root, const std::string& tag, const std::string& name) {
+  return JoinPath(JoinPath(JoinPath(ReleasesDir(root), "k3s"), tag), name);
+}
+
+// The asset names a release lists for one arch; images as the release has them.
+std::vector<std::string> AssetNames(const FakeRelease& r, Arch arch) {
+  const std::string a(ArchName(arch));
+  std::vector<std::string> names = {K3sBinaryName(arch), K3sSumsName(arch)};
+  if (r.list_images) {
+    names.push_back("k3s-airgap-images-" + a + ".tar");
+    names.push_back("k3s-airgap-images-" + a + ".tar.gz");  // never used by Rancher Desktop
+    if (r.images_zst) names.push_back("k3s-airgap-images-" + a + ".tar.zst");
+  }
+  return names;
+}
+
+Result<std::uint64_t> SizeOf(Fs& fs, const std::string& path) {
+  auto info = fs.Stat(path);
+  if (!info.has_value()) {
+    if (info.error().code() == ErrorCode::kNotFound) return kListedOnlySize;  // not served
+    return info.error();
+  }
+  return info->size;
+}
+
+Result<OrderedJson> ReleaseJson(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec,
+                                const FakeRelease& r, int id) {
+  OrderedJson j = OrderedJson::object();
+  j["url"] = "https://api.github.com/repos/k3s-io/k3s/releases/" + std::to_string(id);
+  j["html_url"] = "https://github.com/k3s-io/k3s/releases/tag/" + Encoded(r.tag);
+  j["id"] = id;
+  j["tag_name"] = r.tag;
+  j["target_commitish"] = "master";
+  j["name"] = r.tag;
+  j["draft"] = false;
+  j["prerelease"] = r.prerelease;
+  j["created_at"] = "2024-08-21T17:55:46Z";
+  j["published_at"] = "2024-08-21T19:30:11Z";
+  j["assets"] = OrderedJson::array();
+  int asset_id = id * 100;
+  for (Arch arch : spec.arches) {
+    for (const std::string& name : AssetNames(r, arch)) {
+      RDB_ASSIGN_OR_RETURN(std::uint64_t size, SizeOf(fs, AssetPath(root, r.tag, name)));
+      j["assets"].push_back({{"url", "https://api.github.com/repos/k3s-io/k3s/releases/assets/" +
+                                         std::to_string(++asset_id)},
+                             {"id", asset_id},
+                             {"name", name},
+                             {"label", ""},
+                             {"uploader", {{"login", "k3s-io-release-bot"}, {"id", 1}}},
+                             {"content_type", "application/octet-stream"},
+                             {"state", "uploaded"},
+                             {"size", size},
+                             {"download_count", 42},
+                             {"browser_download_url", kGitHubDownload + Encoded(r.tag) + "/" + name}});
+    }
+  }
+  j["body"] = "Release notes of " + r.tag + ".";
+  return j;
+}
+
+Status WriteText(Fs& fs, const std::string& path, const std::string& text) {
+  RDB_RETURN_IF_ERROR(MakeDirs(fs, DirName(path), nullptr));
+  return WriteFileAtomic(fs, path, text, 0644);
+}
+
+Status WriteReleaseFiles(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec,
+                         const FakeRelease& r, std::uint64_t seed) {
+  if (!r.files) return Status::Ok();
+  SampleKitSpec kit;
+  kit.k3s_versions = {r.tag};
+  kit.arches = spec.arches;
+  kit.kubectls.clear();
+  kit.binary_bytes = spec.binary_bytes;
+  kit.images_bytes = spec.images_bytes;
+  kit.images_zst = r.images_zst;
+  kit.versions_json = false;
+  kit.seed = seed;
+  return WriteSampleKitTo(fs, ReleasesDir(root), JoinPath(root, ".unused-kuberlr"), kit);
+}
+
+Status WriteReleases(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec) {
+  OrderedJson list = OrderedJson::array();
+  int id = 170000000;
+  std::uint64_t seed = 1;
+  for (const FakeRelease& r : spec.releases) {
+    RDB_RETURN_IF_ERROR(WriteReleaseFiles(fs, root, spec, r, seed++));
+    RDB_ASSIGN_OR_RETURN(OrderedJson j, ReleaseJson(fs, root, spec, r, ++id));
+    list.push_back(std::move(j));
+  }
+  return WriteText(fs, JoinPath(root, "repos/k3s-io/k3s/releases.paged.json"), list.dump() + "\n");
+}
+
+Status WriteChannels(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec) {
+  const std::string self = "https://update.k3s.io/v1-release/channels";
+  OrderedJson j = {{"type", "collection"},
+                   {"links", {{"self", self}}},
+                   {"actions", OrderedJson::object()},
+                   {"resourceType", "channels"},
+                   {"data", OrderedJson::array()}};
+  for (const auto& [name, latest] : spec.channels) {
+    j["data"].push_back({{"id", name},
+                         {"type", "channel"},
+                         {"links", {{"self", self + "/" + name}}},
+                         {"name", name},
+                         {"latest", latest}});
+  }
+  return WriteText(fs, JoinPath(root, "v1-release/channels"), j.dump() + "\n");
+}
+
+Status WriteKubectl(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec,
+                    const std::string& version, TargetOs os, Arch arch, std::uint64_t seed) {
+  const std::string exe = os == TargetOs::kWindows ? "kubectl.exe" : "kubectl";
+  const std::string path = JoinPath(root, "kubectl/release/v" + version + "/bin/" +
+                                              std::string(OsName(os)) + "/" +
+                                              std::string(ArchName(arch)) + "/" + exe);
+  RDB_RETURN_IF_ERROR(MakeDirs(fs, DirName(path), nullptr));
+  if (fs.Stat(path).has_value()) RDB_RETURN_IF_ERROR(fs.RemoveFile(path));
+  RDB_ASSIGN_OR_RETURN(auto out, fs.CreateNew(path, 0755));
+  Sha256 sha;
+  auto sink = [&](const void* p, std::size_t n) -> Status {
+    sha.Update(p, n);
+    return out->Append(p, n);
+  };
+  const std::string header = SampleExecutableHeader(os, arch);
+  const std::size_t head = std::min<std::size_t>(header.size(), spec.kubectl_bytes);
+  RDB_RETURN_IF_ERROR(sink(header.data(), head));
+  RDB_RETURN_IF_ERROR(GenerateSampleContent(SampleContent::kCompressible,
+                                            spec.kubectl_bytes - head, seed, sink));
+  RDB_RETURN_IF_ERROR(out->Close());
+  return WriteText(fs, path + ".sha256", sha.FinishHex() + "\n");
+}
+
+Status WriteKubectls(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec) {
+  std::uint64_t seed = 1000;
+  for (const auto& [minor, version] : spec.kubectl_stable) {
+    RDB_RETURN_IF_ERROR(WriteText(fs, JoinPath(root, "kubectl/release/stable-" + minor + ".txt"),
+                                  "v" + version + "\n"));
+    for (const auto& [os, arch] : spec.kubectl_platforms) {
+      RDB_RETURN_IF_ERROR(WriteKubectl(fs, root, spec, version, os, arch, seed++));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+FakeUpstreamSpec FakeUpstreamSpec::Standard() {
+  FakeUpstreamSpec s;
+  s.releases = {
+      {"v1.31.1+k3s1"},
+      {"v1.31.0-rc1+k3s1", /*prerelease=*/true, /*files=*/false},
+      {"v1.30.4+k3s2"},
+      {"v1.30.4+k3s1"},
+      {"v1.29.9+k3s1", false, false, true, /*list_images=*/false},
+      {"v1.29.8+k3s1", false, true, /*images_zst=*/false},
+      {"v1.29", false, false},
+      {"v1.28.13+k3s1"},
+      {"v1.24.17+k3s1", false, false},
+  };
+  s.channels = {{"stable", "v1.30.4+k3s2"},  {"latest", "v1.31.1+k3s1"},
+                {"testing", "v1.31.0-rc1+k3s1"}, {"v1.24", "v1.24.17+k3s1"},
+                {"v1.28", "v1.28.13+k3s1"},  {"v1.29", "v1.29.8+k3s1"},
+                {"v1.30", "v1.30.4+k3s2"},   {"v1.31", "v1.31.1+k3s1"}};
+  s.kubectl_stable = {{"1.27", "1.27.16"}, {"1.28", "1.28.15"}, {"1.29", "1.29.14"},
+                      {"1.30", "1.30.14"}, {"1.31", "1.31.6"}};
+  return s;
+}
+
+Status WriteFakeUpstream(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec) {
+  RDB_RETURN_IF_ERROR(MakeDirs(fs, root, nullptr));
+  RDB_RETURN_IF_ERROR(WriteReleases(fs, root, spec));
+  RDB_RETURN_IF_ERROR(WriteChannels(fs, root, spec));
+  return WriteKubectls(fs, root, spec);
+}
+
+const std::string& StandardFakeUpstreamRoot() {
+  static ScopedTempDir* dir = [] {
+    auto* d = new ScopedTempDir();
+    Status s = WriteFakeUpstream(DefaultFs(), d->Sub("upstream"), FakeUpstreamSpec::Standard());
+    if (!s.ok()) {
+      std::fprintf(stderr, "fake upstream: %s\n", s.message().c_str());
+      std::abort();
+    }
+    std::atexit([] { delete dir; });
+    return d;
+  }();
+  static const std::string root = dir->Sub("upstream");
+  return root;
+}
+
+std::vector<std::string> FakeUpstreamArgs(const std::string& base) {
+  return {"--channel-url",      base + "/v1-release/channels",
+          "--k3s-release-url",  base + "/releases/k3s",
+          "--k3s-releases-api", base + "/repos/k3s-io/k3s/releases",
+          "--kubectl-url",      base + "/kubectl/release"};
+}
+
+std::string FakeUpstreamServer::ScriptPath() {
+  // __FILE__ is the absolute path CMake compiles this file by.
+  return JoinPath(DirName(__FILE__), "fake_upstream.py");
+}
+
+FakeUpstreamServer::FakeUpstreamServer(const std::string& root, const std::string& work_dir,
+                                       const std::string& tls_cert, const std::string& tls_key)
+    : control_(JoinPath(work_dir, "fake-upstream-control.json")),
+      log_(JoinPath(work_dir, "fake-upstream-log.jsonl")),
+      tls_(!tls_cert.empty()) {
+  const std::string port_file = JoinPath(work_dir, "fake-upstream-port");
+  (void)DefaultFs().RemoveFile(port_file);
+  WriteFileOrDie(control_, "{}\n");
+  std::vector<std::string> argv = {"python3",     ScriptPath(), "--root", root,  "--port-file",
+                                   port_file,     "--control",  control_, "--log", log_};
+  if (tls_) argv.insert(argv.end(), {"--tls-cert", tls_cert, "--tls-key", tls_key});
+  process_ = std::make_unique<Subprocess>(argv);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto text = ReadFileToString(DefaultFs(), port_file, 64);
+    if (text.has_value() && !text->empty() && text->back() == '\n') {
+      port_ = std::atoi(text->c_str());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+FakeUpstreamServer::~FakeUpstreamServer() {
+  if (process_) {
+    process_->Kill(SIGTERM);
+    process_->Wait();
+  }
+}
+
+void FakeUpstreamServer::SetFaults(const std::string& json) {
+  const std::string tmp = control_ + ".tmp";
+  WriteFileOrDie(tmp, json);
+  (void)DefaultFs().Rename(tmp, control_);
+}
+
+std::vector<LoggedRequest> FakeUpstreamServer::Requests() const {
+  std::vector<LoggedRequest> out;
+  auto text = ReadFileToString(DefaultFs(), log_, 64u << 20);
+  if (!text.has_value()) return out;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text->find('\n', start)) != std::string::npos; start = nl + 1) {
+    const Json j = Json::parse(text->substr(start, nl - start), nullptr, false);
+    if (!j.is_object()) continue;
+    out.push_back({j.value("method", ""), j.value("path", ""), j.value("query", ""),
+                   j.value("range", ""), j.value("status", 0), j.value("sent", std::uint64_t{0}),
+                   j.value("user_agent", "")});
+  }
+  return out;
+}
+
+void FakeUpstreamServer::ClearLog() { WriteFileOrDie(log_, ""); }
+
+}  // namespace rdbundle::testsupport
