@@ -191,8 +191,9 @@ Status DiscoverK3s(Fs& fs, const std::string& cache_dir, const KitSelection& sel
   RDB_ASSIGN_OR_RETURN(auto dirs, VersionDirs(fs, k3s_dir, sel));
   std::set<Arch> arches;
   for (const auto& [v, named] : dirs) {
+    const std::string& text = v.text;  // clang 14 cannot capture structured bindings
     if (std::any_of(kit.k3s_versions.begin(), kit.k3s_versions.end(),
-                    [&](const K3sVersion& k) { return k.text == v.text; })) {
+                    [&](const K3sVersion& k) { return k.text == text; })) {
       continue;  // --k3s given twice
     }
     RDB_ASSIGN_OR_RETURN(bool added, AddVersion(fs, JoinPath(k3s_dir, v.text), v, sel, named, note, kit));
