@@ -363,18 +363,22 @@ Result<InstallReport> Installer::Commit(const std::map<std::string, std::string>
 }
 
 void Installer::Rollback() {
+  std::vector<std::string> created;
   for (Root* root : {cache_.get(), kuberlr_.get()}) {
     if (!root->staging.empty()) {
       (void)RemoveTree(fs_, root->staging);
       root->staging.clear();
     }
-    // Innermost first; a directory that now holds committed files stays.
-    for (auto it = root->created_dirs.rbegin(); it != root->created_dirs.rend(); ++it) {
-      (void)fs_.RemoveDir(*it);
-    }
+    created.insert(created.end(), root->created_dirs.begin(), root->created_dirs.end());
     root->created_dirs.clear();
-    root->lock.reset();
   }
+  // Innermost first across both roots: the cache root's MakeDirs may have created a parent of
+  // the kuberlr root (a new home), which is empty only once the kuberlr root is gone. A path
+  // sorts after its parent, so reverse order removes children first. A directory that now
+  // holds committed files stays.
+  std::sort(created.rbegin(), created.rend());
+  for (const std::string& dir : created) (void)fs_.RemoveDir(dir);
+  for (Root* root : {cache_.get(), kuberlr_.get()}) root->lock.reset();
 }
 
 }  // namespace rdbundle::unpacker

@@ -1,9 +1,19 @@
 #include "unpacker/state.h"
 
+#include <limits>
+
 #include "common/json_strict.h"
 
 namespace rdbundle::unpacker {
 namespace {
+
+// True when JSON can hold `s` as it is: dropping and replacing invalid UTF-8 agree only when
+// there is none (no exception involved).
+bool IsUtf8(const std::string& s) {
+  const OrderedJson j = s;
+  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::ignore) ==
+         j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
 
 Status ParseRecord(const Json& j, const std::string& what, InstallRecord& r) {
   if (!j.is_object()) return Status::Corrupt(what + ": expected an object");
@@ -23,6 +33,11 @@ Status ParseFileEntry(const Json& j, const std::string& what, InstalledFile& f) 
   RDB_ASSIGN_OR_RETURN(f.sha256, GetString(j, "sha256", what));
   RDB_ASSIGN_OR_RETURN(f.size, GetUnsigned(j, "size", what));
   RDB_ASSIGN_OR_RETURN(std::uint64_t mtime, GetUnsigned(j, "mtimeNs", what));
+  // Stored as int64_t (FileInfo::mtime_ns): a larger value would turn negative here and be
+  // written back as 0, so the record would not round-trip.
+  if (mtime > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return Status::Corrupt(what + ": mtimeNs: out of range");
+  }
   f.mtime_ns = static_cast<std::int64_t>(mtime);
   RDB_ASSIGN_OR_RETURN(f.inode, GetUnsigned(j, "inode", what));
   RDB_ASSIGN_OR_RETURN(f.bundle_id, GetString(j, "bundleId", what));
@@ -73,6 +88,12 @@ std::string SerializeInstallState(const InstallState& state) {
   }
   root["files"] = OrderedJson::object();
   for (const auto& [path, f] : state.files) {
+    // Destination paths are bytes on POSIX and need not be UTF-8 (a Latin-1 home directory),
+    // which JSON cannot hold: nlohmann's strict dump threw out of Installer::Commit, after the
+    // files were in place, and replacing the bad bytes would let two paths collide as one key.
+    // Such a file is left out of the record; the next install rewrites it instead of finding
+    // it unchanged.
+    if (!IsUtf8(path)) continue;
     OrderedJson j;
     j["sha256"] = f.sha256;
     j["size"] = f.size;
@@ -81,7 +102,8 @@ std::string SerializeInstallState(const InstallState& state) {
     j["bundleId"] = f.bundle_id;
     root["files"][path] = std::move(j);
   }
-  return root.dump(2) + "\n";
+  // Never throws (paths that are not UTF-8 were left out above).
+  return root.dump(2, ' ', false, OrderedJson::error_handler_t::replace) + "\n";
 }
 
 InstallState LoadInstallState(Fs& fs, const std::string& cache_dir, std::string* warning) {
