@@ -149,6 +149,7 @@ TarZstdOptions WriterOptions(const Kit& kit, const std::string& manifest_bytes,
   t.threads = std::max(o.threads, 1);
   t.mtime = o.mtime;
   t.tar_bytes = UstarArchiveBytes(sizes);
+  t.digest = o.detached_sig;  // BLAKE2b of the output: only for OUT.minisig
   return t;
 }
 

@@ -1,5 +1,7 @@
 // CheckKit: the one read of every input file (hash, header, sha256sum lines), and the
 // generated k3s-versions.json.
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -97,7 +99,14 @@ Result<std::vector<Hashed>> ReadAll(Fs& fs, const std::vector<KitFile>& files,
   const std::size_t n = std::clamp<std::size_t>(static_cast<std::size_t>(std::max(opts.threads, 1)),
                                                 1, std::max<std::size_t>(files.size(), 1));
   std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
+  for (std::size_t t = 1; t < n; ++t) {
+    pool.emplace_back([&] {
+#if defined(__linux__)
+      pthread_setname_np(pthread_self(), "rdb-sha256");
+#endif
+      worker();
+    });
+  }
   worker();
   for (auto& t : pool) t.join();
   // Prefer a real failure over the "interrupted" of files stopped because of it.

@@ -11,11 +11,16 @@ namespace rdbundle::packer {
 namespace {
 
 constexpr std::size_t kTarBlock = 512;
-// libarchive hands the callback whole 10240-byte records (tar's traditional blocking factor
-// 20); the last record is not padded (bytes_in_last_block 1), so the archive ends right after
-// the two zero blocks of the end-of-archive marker.
-constexpr int kBytesPerRecord = 10240;
+// No tar records: libarchive hands the callback each header and the caller's data buffers as
+// they are (no copy into 10240-byte records, one zstd call per buffer instead of one per
+// record), and nothing is padded, so the archive ends right after the two zero blocks of the
+// end-of-archive marker (the same bytes as with records and bytes_in_last_block 1).
+constexpr int kBytesPerRecord = 0;
 constexpr std::size_t kEndOfArchiveBytes = 2 * kTarBlock;
+// Compressed output is written in pieces of up to this size, and its writeback to the device
+// started every kWritebackBytes.
+constexpr std::size_t kOutBufBytes = 1u << 20;
+constexpr std::uint64_t kWritebackBytes = 8u << 20;
 
 struct EntryDeleter {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
@@ -65,12 +70,14 @@ Result<std::unique_ptr<TarZstdWriter>> TarZstdWriter::Create(std::unique_ptr<Wri
   }
   std::unique_ptr<TarZstdWriter> w(new TarZstdWriter(std::move(out), std::move(cctx)));
   w->mtime_ = o.mtime;
+  w->digest_wanted_ = o.digest;
   RDB_RETURN_IF_ERROR(w->Open());
   return w;
 }
 
 TarZstdWriter::TarZstdWriter(std::unique_ptr<WritableFile> out, ZstdCCtxPtr cctx)
-    : out_(std::move(out)), cctx_(std::move(cctx)), zbuf_(ZSTD_CStreamOutSize()) {}
+    : out_(std::move(out)), cctx_(std::move(cctx)),
+      zbuf_(std::max(ZSTD_CStreamOutSize(), kOutBufBytes)) {}
 
 TarZstdWriter::~TarZstdWriter() {
   // An abandoned writer: make archive_write_free's implicit close a no-op for the file.
@@ -86,7 +93,6 @@ Status TarZstdWriter::Open() {
   // hold a value; for our entries that is a size of 8 GiB or more (spec section 3.2).
   if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
       archive_write_set_bytes_per_block(a, kBytesPerRecord) != ARCHIVE_OK ||
-      archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
       archive_write_open(a, this, nullptr, &TarZstdWriter::OnWrite, nullptr) != ARCHIVE_OK) {
     return ArchiveError("open");
   }
@@ -128,9 +134,15 @@ Status TarZstdWriter::Compress(const void* data, std::size_t n, ZSTD_EndDirectiv
 
 Status TarZstdWriter::Emit(const void* data, std::size_t n) {
   if (n == 0) return Status::Ok();
-  blake_.Update(data, n);
+  if (digest_wanted_) blake_.Update(data, n);
   compressed_bytes_ += n;
-  return out_->Append(data, n);
+  RDB_RETURN_IF_ERROR(out_->Append(data, n));
+  // Let the device write while we compress, so the caller's final fsync finds little to do.
+  if (compressed_bytes_ - writeback_at_ >= kWritebackBytes) {
+    out_->StartWriteback();
+    writeback_at_ = compressed_bytes_;
+  }
+  return Status::Ok();
 }
 
 Status TarZstdWriter::BeginEntry(std::string_view path, std::uint64_t size, std::uint32_t mode) {
@@ -184,7 +196,7 @@ Status TarZstdWriter::Finish() {
   finished_ = true;
   if (archive_write_close(archive_.get()) != ARCHIVE_OK) return ArchiveError("close");
   RDB_RETURN_IF_ERROR(Compress(nullptr, 0, ZSTD_e_end));
-  digest_ = blake_.Finish();
+  if (digest_wanted_) digest_ = blake_.Finish();
   return Status::Ok();
 }
 

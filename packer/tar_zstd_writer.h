@@ -1,9 +1,10 @@
 // The bundle container writer (format-spec/rdbundle-v1.md section 3): a POSIX ustar archive
 // written by libarchive, compressed on the fly into one zstd frame, into a WritableFile.
 //
-//   entries --libarchive (ustar; pax only for a file of 8 GiB or more)--> write callback
-//           --ZSTD_compressStream2 (nbWorkers >= 1, level, content checksum)--> BLAKE2b-512
-//           --> WritableFile
+//   entries --libarchive (ustar; pax only for a file of 8 GiB or more; unblocked: the
+//           caller's buffers go straight through)--> write callback
+//           --ZSTD_compressStream2 (nbWorkers >= 1, level, content checksum)--> [BLAKE2b-512]
+//           --> WritableFile (writeback started as it goes)
 //
 // Deterministic: the same entries, contents, mtime and level give the same bytes, whatever the
 // thread count (zstd's multi-threaded mode splits jobs by size, not by thread count, and is
@@ -32,6 +33,9 @@ struct TarZstdOptions {
   // The exact size of the tar stream, when known (UstarArchiveBytes): zstd then records the
   // content size in the frame header (`zstd -l` shows it) and checks it at the end.
   std::optional<std::uint64_t> tar_bytes;
+  // Compute digest() (BLAKE2b-512 of the output, for a detached signature). It costs about a
+  // core-second per GB, so only when a detached signature is wanted.
+  bool digest = true;
 };
 
 // The largest size a ustar header holds (11 octal digits); larger files need a pax header.
@@ -64,8 +68,8 @@ class TarZstdWriter {
   Status Finish();
   std::unique_ptr<WritableFile> TakeFile() { return std::move(out_); }
 
-  // Compressed bytes written so far, and (after Finish) their BLAKE2b-512, for a detached
-  // minisign signature of the whole file.
+  // Compressed bytes written so far, and (after Finish, with options.digest) their
+  // BLAKE2b-512, for a detached minisign signature of the whole file.
   std::uint64_t compressed_bytes() const { return compressed_bytes_; }
   const Blake2b512Digest& digest() const { return digest_; }
 
@@ -84,9 +88,11 @@ class TarZstdWriter {
   std::vector<std::uint8_t> zbuf_;
   Status error_;  // first failure inside a callback; sticky
   bool finished_ = false;
+  bool digest_wanted_ = true;
   std::uint64_t entry_left_ = 0;
   std::int64_t mtime_ = 0;
   std::uint64_t compressed_bytes_ = 0;
+  std::uint64_t writeback_at_ = 0;  // compressed_bytes_ at the last StartWriteback
   Blake2b512 blake_;
   Blake2b512Digest digest_{};
 };

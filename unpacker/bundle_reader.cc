@@ -1,6 +1,13 @@
 #include "unpacker/bundle_reader.h"
 
+#include <pthread.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "common/hex.h"
 #include "common/k3s_versions.h"
@@ -27,6 +34,103 @@ class NullSink final : public PayloadSink {
 
 }  // namespace
 
+// SHA-256 of one entry at a time. Threaded: Update queues the span (pinned in the source's
+// ring, or copied when it cannot be pinned) for the "rdb-sha256" thread, so hashing runs in
+// parallel with decompression and with the caller's parsing and writing; FinishHex waits for
+// every queued byte. The queue is bounded (pins by the ring's depth, copies by kMaxCopied).
+class HashPipe {
+ public:
+  HashPipe(ChunkSource& src, bool threaded) : src_(src) {
+    if (threaded) worker_ = std::thread([this] { Run(); });
+  }
+  ~HashPipe() {
+    if (!worker_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    worker_.join();
+    for (const Item& it : queue_) {
+      if (it.pin >= 0) src_.Unpin(it.pin);
+    }
+  }
+  HashPipe(const HashPipe&) = delete;
+  HashPipe& operator=(const HashPipe&) = delete;
+
+  void Update(std::span<const std::uint8_t> data) {
+    if (data.empty()) return;
+    if (!worker_.joinable()) {
+      sha_.Update(data.data(), data.size());
+      return;
+    }
+    Item it{data.data(), data.size(), src_.Pin(data.data(), data.size()), {}};
+    if (it.pin < 0) {
+      it.copy.assign(data.begin(), data.end());
+      it.p = it.copy.data();
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    room_cv_.wait(lock, [&] { return queue_.size() < kMaxItems && copied_ <= kMaxCopied; });
+    copied_ += it.copy.size();
+    queue_.push_back(std::move(it));
+    work_cv_.notify_one();
+  }
+
+  // The digest of everything since the last FinishHex/Discard; resets.
+  std::string FinishHex() {
+    Drain();
+    return sha_.FinishHex();
+  }
+  void Discard() { (void)FinishHex(); }
+
+ private:
+  static constexpr std::size_t kMaxItems = 64;
+  static constexpr std::size_t kMaxCopied = 4u << 20;
+  struct Item {
+    const std::uint8_t* p;
+    std::size_t n;
+    int pin;
+    std::vector<std::uint8_t> copy;  // when not pinned (p points into it)
+  };
+
+  void Drain() {
+    if (!worker_.joinable()) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    room_cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
+  }
+
+  void Run() {
+#if defined(__linux__)
+    pthread_setname_np(pthread_self(), "rdb-sha256");
+#endif
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      work_cv_.wait(lock, [&] { return !queue_.empty() || stop_; });
+      if (stop_) return;
+      Item it = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      sha_.Update(it.p, it.n);
+      if (it.pin >= 0) src_.Unpin(it.pin);
+      lock.lock();
+      busy_ = false;
+      copied_ -= it.copy.size();
+      room_cv_.notify_one();
+    }
+  }
+
+  ChunkSource& src_;
+  Sha256 sha_;  // the worker's while it is busy; the caller's after Drain
+  std::mutex mu_;
+  std::condition_variable work_cv_, room_cv_;
+  std::deque<Item> queue_;
+  std::size_t copied_ = 0;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::thread worker_;  // last: starts after every other member is constructed
+};
+
 BundleReader::BundleReader(std::unique_ptr<ReadableFile> in, std::string what,
                            const BundleReaderOptions& opts)
     : what_(std::move(what)), opts_(opts) {
@@ -37,10 +141,12 @@ BundleReader::BundleReader(std::unique_ptr<ReadableFile> in, std::string what,
     src_ = std::move(zstd);
   }
   tar_ = std::make_unique<TarReader>(*src_, what_);
+  hasher_ = std::make_unique<HashPipe>(*src_, opts.prefetch_depth > ChunkSource::kRetainedChunks);
 }
 
 BundleReader::~BundleReader() {
-  tar_.reset();  // before the source it reads from
+  hasher_.reset();  // unpins what it still holds
+  tar_.reset();     // before the source it reads from
 }
 
 Status BundleReader::Fail(const Status& s) const {
@@ -107,24 +213,29 @@ Result<const Preamble*> BundleReader::ReadPreamble(const TrustedKeys& keys) {
 
 Status BundleReader::StreamEntry(const ManifestFile& f, PayloadSink* sink, std::string* keep) {
   std::uint64_t got = 0;
+  auto fail = [&](Status s) {
+    hasher_->Discard();
+    return s;
+  };
   for (;;) {
     if (int sig = InterruptSignal()) {
-      return Status::Interrupted("interrupted by signal " + std::to_string(sig));
+      return fail(Status::Interrupted("interrupted by signal " + std::to_string(sig)));
     }
-    RDB_ASSIGN_OR_RETURN(auto block, tar_->ReadData());
-    if (block.empty()) break;
-    got += block.size();
+    auto block = tar_->ReadData();
+    if (!block.has_value()) return fail(block.error());
+    if (block->empty()) break;
+    got += block->size();
     if (got > f.size) break;  // cannot happen: the tar size equals f.size
-    sha_.Update(block.data(), block.size());
-    if (keep != nullptr) keep->append(reinterpret_cast<const char*>(block.data()), block.size());
-    RDB_RETURN_IF_ERROR(sink->Write(block));
-    if (opts_.progress != nullptr) opts_.progress->Add(block.size());
+    hasher_->Update(*block);
+    if (keep != nullptr) keep->append(reinterpret_cast<const char*>(block->data()), block->size());
+    if (Status s = sink->Write(*block); !s.ok()) return fail(s);
+    if (opts_.progress != nullptr) opts_.progress->Add(block->size());
   }
   if (got != f.size) {
-    return Status::Corrupt(f.path + ": truncated (" + std::to_string(got) + " of " +
-                           std::to_string(f.size) + " bytes)");
+    return fail(Status::Corrupt(f.path + ": truncated (" + std::to_string(got) + " of " +
+                                std::to_string(f.size) + " bytes)"));
   }
-  const std::string actual = sha_.FinishHex();
+  const std::string actual = hasher_->FinishHex();
   if (actual != f.sha256) {
     return Status::HashMismatch(f.path + ": sha256 mismatch (expected " + Short(f.sha256) +
                                 ", got " + Short(actual) + ")");

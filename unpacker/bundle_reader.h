@@ -46,8 +46,9 @@ class PayloadHandler {
 
 struct BundleReaderOptions {
   int max_window_log = 27;
-  // Decompress on a background thread this many 1 MiB chunks ahead (0: same thread).
-  int prefetch_depth = 6;
+  // Decompress on a background thread into a ring of this many 1 MiB chunks, and hash on
+  // another one (0: everything on the caller's thread).
+  int prefetch_depth = 8;
   Progress* progress = nullptr;  // advanced by payload bytes
 };
 
@@ -58,6 +59,8 @@ struct Preamble {
   PublicKey key;          // the trusted key that verified it
   std::string key_source; // where that key came from (path)
 };
+
+class HashPipe;
 
 class BundleReader {
  public:
@@ -93,9 +96,11 @@ class BundleReader {
   const BundleReaderOptions opts_;
   std::unique_ptr<ChunkSource> src_;
   std::unique_ptr<TarReader> tar_;
+  // SHA-256 of the current entry; with a prefetch thread, on a thread of its own fed with
+  // pinned chunks (decompress | hash | parse and write: three stages in parallel).
+  std::unique_ptr<HashPipe> hasher_;  // after src_: gone before it
   std::optional<Preamble> preamble_;
   std::map<std::string, std::string> small_files_;
-  Sha256 sha_;
 };
 
 }  // namespace rdbundle::unpacker

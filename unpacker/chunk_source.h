@@ -23,6 +23,14 @@ class ChunkSource {
   virtual Result<std::span<const std::uint8_t>> NextChunk() = 0;
   // Compressed bytes read so far (for progress displays).
   virtual std::uint64_t input_bytes() const = 0;
+
+  // For a consumer on another thread (BundleReader's hashing thread): keeps the buffer that
+  // holds [p, p + n), part of a chunk returned by NextChunk, from being reused until
+  // Unpin(token), even after kRetainedChunks further chunks were taken. Returns -1 when the
+  // bytes are not in one of this source's buffers (e.g. libarchive's own copy of bytes that
+  // straddle two chunks) or the source cannot pin; the caller then copies them. Thread-safe.
+  virtual int Pin(const std::uint8_t* /*p*/, std::size_t /*n*/) { return -1; }
+  virtual void Unpin(int /*token*/) {}
 };
 
 // Decompresses a zstd stream read from `in` (RFC 8878: one or more frames) with libzstd
@@ -58,10 +66,10 @@ class ZstdSource final : public ChunkSource {
   std::uint64_t input_bytes_ = 0;
 };
 
-// Runs `inner` on a background thread, `depth` chunks ahead, so decompression overlaps with
-// parsing, hashing and writing on the caller's thread. Chunks are handed over without copies;
-// each returned chunk stays valid until kRetainedChunks further chunks were taken.
-// REQUIRES: depth >= kRetainedChunks + 1.
+// Runs `inner` on a background thread ("rdb-unzstd"), `depth` chunks ahead, so decompression
+// overlaps with parsing, hashing and writing. Chunks are handed over without copies; each
+// returned chunk stays valid until kRetainedChunks further chunks were taken and no Pin on it
+// is left. REQUIRES: depth >= kRetainedChunks + 1.
 std::unique_ptr<ChunkSource> MakePrefetchSource(std::unique_ptr<ZstdSource> inner, int depth);
 
 }  // namespace rdbundle::unpacker

@@ -1,5 +1,14 @@
 // The real rdbundle-unpack binary: stdin bundles, exit codes, one-line errors, quiet when piped.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "common/json_strict.h"
 #include "tests/support/subprocess.h"
@@ -94,6 +103,48 @@ TEST_F(UnpackCli, ListJson) {
   EXPECT_EQ((*j)["k3s"]["versions"][0], "v1.30.4+k3s1");
   EXPECT_EQ((*j)["verified"], "signature");
   EXPECT_EQ((*j)["files"].size(), 5u);
+}
+
+// Ctrl-C while the input has stalled (a FIFO whose writer stopped half-way): the install stops
+// with exit 130 and a one-line message, and the home is as it was, although the thread
+// reading the input never returns from read().
+TEST_F(UnpackCli, InterruptWhileInputStalls) {
+  testsupport::KitSpec spec;
+  spec.file_bytes = 4u << 20;  // several zstd blocks, so the reader gets past the manifest
+  const std::string bundle = MakeValidBundle(spec);
+  const std::string fifo = tmp_.Sub("bundle.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto before = SnapshotTree(home_);
+  std::vector<std::string> args = {RDB_UNPACK_BIN, "install", fifo, "-p", key_path_};
+  for (auto& a : Dest()) args.push_back(a);
+  SubprocessOptions o;
+  o.env["HOME"] = home_;
+  testsupport::Subprocess p(args, o);
+  const int fd = ::open(fifo.c_str(), O_WRONLY);  // returns once the child opened it
+  ASSERT_GE(fd, 0);
+  const std::size_t half = bundle.size() / 2;
+  ASSERT_EQ(::write(fd, bundle.data(), half), static_cast<ssize_t>(half));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it read, then stall
+  p.Kill(SIGINT);
+  // A hang is a failure, not a ctest timeout.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ended = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(20), [&] { return ended; })) p.Kill(SIGKILL);
+  });
+  auto r = p.Wait();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ended = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  ::close(fd);
+  ASSERT_NE(r.term_signal, SIGKILL) << "still running 20 s after SIGINT";
+  ExpectOneLineError(r, 130, fifo + ": interrupted by signal 2");
+  EXPECT_EQ(testsupport::DiffSnapshots(before, SnapshotTree(home_)), "");
 }
 
 TEST_F(UnpackCli, ProgressOnlyWhenAskedOrOnATerminal) {
