@@ -23,6 +23,7 @@
 #include "fuzz/fuzz_util.h"
 #include "fuzz/mem_fs.h"
 #include "packer/bundle_output.h"
+#include "packer/build.h"
 #include "packer/kit.h"
 #include "tests/support/test_bundle.h"
 
@@ -143,27 +144,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check.note = note;
   const Status checked = packer::CheckKit(kit_fs, *kit, check);
   FUZZ_CHECK(checked.ok(), "CheckKit: " + checked.message());
-  Manifest m;
-  m.bundle_id = "0123456789abcdef0123456789abcdef";
-  m.created = "2026-11-25T12:00:00Z";
-  m.generator = "rdbundle fuzz";
-  m.key_id = KeyIdString(FuzzKey().pub.key_id);
-  for (const packer::KitFile& f : kit->files) {
-    ManifestFile mf;
-    mf.path = f.bundle_path;
-    mf.size = f.size();
-    mf.sha256 = f.sha256;
-    mf.role = f.role;
-    mf.mode = ModeForRole(f.role);
-    m.files.push_back(mf);
-  }
-  FUZZ_CHECK(FillManifestSummaries(m).ok() && ValidateManifest(m).ok(), "kit manifest invalid");
+  auto made = packer::MakeManifest(*kit, KeyIdString(FuzzKey().pub.key_id), 1795608000,
+                                   /*reproducible=*/true);
+  FUZZ_CHECK(made.has_value(), "MakeManifest: " + made.error().message());
+  const Manifest& m = *made;
   const std::string manifest_bytes = SerializeManifest(m);
   const std::string signature =
       testsupport::SignManifestBytes(manifest_bytes, m, FuzzKey().secret);
   packer::BundleWriteOptions wo;
   wo.output = "/out/kit.rdbundle";
-  static const int kLevels[] = {1, 3, 3, 3, 5, 9, -1, -5};
+  static const int kLevels[] = {1, 3, 3, 3, 5, 9, 2, 1};  // the packer takes 1 to 22
   wo.level = kLevels[b2 % 8];
   wo.mtime = 1795608000;
   kit_fs.PutDir("/out");

@@ -196,31 +196,6 @@ std::string RandomBundleId() {
   return HexEncode(id);
 }
 
-// The manifest, validated (format-spec section 8: bundleId from content when reproducible).
-Result<Manifest> MakeManifest(const Kit& kit, const std::string& key_id, std::int64_t created,
-                              bool reproducible) {
-  Manifest m;
-  m.created = FormatRfc3339Utc(created);
-  m.generator = std::string("rdbundle-pack ") + RDBUNDLE_VERSION;
-  m.key_id = key_id;
-  for (const KitFile& f : kit.files) {
-    ManifestFile mf;
-    mf.path = f.bundle_path;
-    mf.size = f.size();
-    mf.sha256 = f.sha256;
-    mf.role = f.role;
-    mf.mode = ModeForRole(f.role);
-    mf.source = f.source;
-    m.files.push_back(std::move(mf));
-  }
-  RDB_RETURN_IF_ERROR(FillManifestSummaries(m).WithContext("internal error"));
-  m.bundle_id = reproducible ? DeriveBundleId(m) : RandomBundleId();
-  if (Status s = ValidateManifest(m); !s.ok()) {
-    return Status::Internal("the manifest would not be valid: " + s.message());
-  }
-  return m;
-}
-
 struct Signed {
   std::int64_t created = 0;  // the manifest's `created`, also every tar mtime
   Manifest manifest;
@@ -293,6 +268,31 @@ Status Build(Run& r) {
 }
 
 }  // namespace
+
+Result<Manifest> MakeManifest(const Kit& kit, const std::string& key_id, std::int64_t created,
+                              bool reproducible) {
+  Manifest m;
+  m.created = FormatRfc3339Utc(created);
+  m.generator = std::string("rdbundle-pack ") + RDBUNDLE_VERSION;
+  m.key_id = key_id;
+  for (const KitFile& f : kit.files) {
+    ManifestFile mf;
+    mf.path = f.bundle_path;
+    mf.size = f.size();
+    mf.sha256 = f.sha256;
+    mf.role = f.role;
+    mf.mode = ModeForRole(f.role);
+    mf.source = f.source;
+    m.files.push_back(std::move(mf));
+  }
+  RDB_RETURN_IF_ERROR(FillManifestSummaries(m).WithContext("internal error"));
+  m.bundle_id = reproducible ? DeriveBundleId(m) : RandomBundleId();
+  if (Status s = ValidateManifest(m); !s.ok()) {
+    return Status::Internal("the manifest would not be valid: " + s.message());
+  }
+  return m;
+}
+
 
 Result<std::optional<std::int64_t>> SourceDateEpoch(const GetEnvFn& getenv) {
   auto v = getenv("SOURCE_DATE_EPOCH");

@@ -23,6 +23,7 @@
 
 #include "common/fs.h"
 #include "common/layout.h"
+#include "common/manifest.h"
 #include "common/status.h"
 #include "packer/fetch.h"
 #include "packer/kit.h"
@@ -58,6 +59,12 @@ struct BuildOptions {
 // (key or password), kIo, kInterrupted; fetching adds kNetwork (URL and reason) and
 // kHashMismatch (URL, expected and actual digest).
 Status RunBuild(Fs& fs, const BuildOptions& options, std::FILE* out, std::FILE* err);
+
+// The manifest of `kit` (CheckKit done: sizes and digests known), validated: `created` also
+// names the bundle's time; reproducible: bundleId derived from the content (format-spec
+// section 8), else random. kInternal when it would not validate.
+Result<Manifest> MakeManifest(const Kit& kit, const std::string& key_id, std::int64_t created,
+                              bool reproducible);
 
 // SOURCE_DATE_EPOCH (reproducible-builds.org): nullopt when unset; kUsage unless it is a
 // decimal integer from 0 to 8589934591 (the largest mtime a ustar header holds, year 2242).
