@@ -169,6 +169,9 @@ def main():
     ap.add_argument("--no-full", action="store_true",
                     help="skip the rows with sha256sum and minisign (slow: sha256sum here has "
                          "no SHA extensions)")
+    ap.add_argument("--no-eatmydata", action="store_true",
+                    help="skip the rows under eatmydata (an LD_PRELOAD library: it cannot load "
+                         "into a sanitizer build)")
     ap.add_argument("--workdir", default=None,
                     help="where the corpus, bundles and extractions go (default "
                          "bench/out/work-<size>; it must have ~4x the size free)")
@@ -201,7 +204,7 @@ def main():
     for t in ("zstd", "tar", "sha256sum", "minisign", "find", "sync"):
         if shutil.which(t) is None:
             sys.exit("bench: %s is not installed (./dev setup installs it)" % t)
-    eatmydata = shutil.which("eatmydata")
+    eatmydata = None if a.no_eatmydata else shutil.which("eatmydata")
     perf = shutil.which("perf") if a.profile else None
     if a.profile and perf is None:
         sys.exit("bench: --profile needs perf (apt-get install linux-perf)")

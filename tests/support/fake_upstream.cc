@@ -52,7 +52,7 @@ Result<std::uint64_t> SizeOf(Fs& fs, const std::string& path) {
 }
 
 Result<OrderedJson> ReleaseJson(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec,
-                                const FakeRelease& r, int id) {
+                                const FakeRelease& r, std::int64_t id) {
   OrderedJson j = OrderedJson::object();
   j["url"] = "https://api.github.com/repos/k3s-io/k3s/releases/" + std::to_string(id);
   j["html_url"] = "https://github.com/k3s-io/k3s/releases/tag/" + Encoded(r.tag);
@@ -65,7 +65,7 @@ Result<OrderedJson> ReleaseJson(Fs& fs, const std::string& root, const FakeUpstr
   j["created_at"] = "2024-08-21T17:55:46Z";
   j["published_at"] = "2024-08-21T19:30:11Z";
   j["assets"] = OrderedJson::array();
-  int asset_id = id * 100;
+  std::int64_t asset_id = id * 100;
   for (Arch arch : spec.arches) {
     for (const std::string& name : AssetNames(r, arch)) {
       RDB_ASSIGN_OR_RETURN(std::uint64_t size, SizeOf(fs, AssetPath(root, r.tag, name)));
@@ -108,7 +108,7 @@ Status WriteReleaseFiles(Fs& fs, const std::string& root, const FakeUpstreamSpec
 
 Status WriteReleases(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec) {
   OrderedJson list = OrderedJson::array();
-  int id = 170000000;
+  std::int64_t id = 170000000;  // GitHub ids; asset ids are id * 100 (past INT_MAX)
   std::uint64_t seed = 1;
   for (const FakeRelease& r : spec.releases) {
     RDB_RETURN_IF_ERROR(WriteReleaseFiles(fs, root, spec, r, seed++));
