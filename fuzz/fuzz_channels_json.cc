@@ -19,9 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto channels = ParseChannelsJson(text, "channels.json");
   if (!channels.has_value()) {
-    const ErrorCode c = channels.error().code();
-    FUZZ_CHECK(c == ErrorCode::kCorrupt || c == ErrorCode::kLimitExceeded, channels.error().message());
-    FUZZ_CHECK(channels.error().message().starts_with("channels.json: "), channels.error().message());
+    fuzz::CheckRejection(channels.error(), {ErrorCode::kCorrupt, ErrorCode::kLimitExceeded},
+                         "channels.json: ");
     return 0;
   }
   for (const auto& [name, value] : *channels) {

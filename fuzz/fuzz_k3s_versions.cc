@@ -57,9 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto user = ParseK3sVersionsFile(text, "k3s-versions.json", K3sVersionsParseMode::kUserCache);
   for (const auto* r : {&strict, &user}) {
     if (!r->has_value()) {
-      const ErrorCode c = r->error().code();
-      FUZZ_CHECK(c == ErrorCode::kCorrupt || c == ErrorCode::kLimitExceeded, r->error().message());
-      FUZZ_CHECK(r->error().message().starts_with("k3s-versions.json: "), r->error().message());
+      fuzz::CheckRejection(r->error(), {ErrorCode::kCorrupt, ErrorCode::kLimitExceeded},
+                           "k3s-versions.json: ");
     }
   }
   if (strict.has_value()) {

@@ -19,8 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto key = ParsePublicKeyFile(text, "key.pub");
   if (!key.has_value()) {
-    FUZZ_CHECK(key.error().code() == ErrorCode::kBadKey, key.error().message());
-    FUZZ_CHECK(key.error().message().starts_with("key.pub: "), key.error().message());
+    fuzz::CheckRejection(key.error(), {ErrorCode::kBadKey}, "key.pub: ");
     return 0;
   }
   FUZZ_CHECK(size <= kMaxKeyFileBytes, "accepted a key file over the size limit");

@@ -26,9 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   auto releases = ParseReleasesJson(text, "releases.json");
   if (!releases.has_value()) {
-    const ErrorCode c = releases.error().code();
-    FUZZ_CHECK(c == ErrorCode::kCorrupt || c == ErrorCode::kLimitExceeded, releases.error().message());
-    FUZZ_CHECK(releases.error().message().starts_with("releases.json"), releases.error().message());
+    fuzz::CheckRejection(releases.error(), {ErrorCode::kCorrupt, ErrorCode::kLimitExceeded},
+                         "releases.json");
     return 0;
   }
   for (const auto& r : *releases) {

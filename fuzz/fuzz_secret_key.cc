@@ -21,8 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = ParseSecretKeyFile(text, "key.key");
   if (!parsed.has_value()) {
-    FUZZ_CHECK(parsed.error().code() == ErrorCode::kBadKey, parsed.error().message());
-    FUZZ_CHECK(parsed.error().message().starts_with("key.key: "), parsed.error().message());
+    fuzz::CheckRejection(parsed.error(), {ErrorCode::kBadKey}, "key.key: ");
     return 0;
   }
   FUZZ_CHECK(size <= kMaxKeyFileBytes, "accepted a key file over the size limit");

@@ -27,8 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto sig = ParseSignatureFile(text, "x.minisig");
   if (!sig.has_value()) {
-    FUZZ_CHECK(sig.error().code() == ErrorCode::kBadKey, sig.error().message());
-    FUZZ_CHECK(sig.error().message().starts_with("x.minisig: "), sig.error().message());
+    fuzz::CheckRejection(sig.error(), {ErrorCode::kBadKey}, "x.minisig: ");
     return 0;
   }
   FUZZ_CHECK(size <= kMaxSignatureFileBytes, "accepted a signature file over the size limit");

@@ -1,6 +1,7 @@
 // Small helpers shared by the fuzz targets (header-only, built with libFuzzer or replay_main).
 //  - FUZZ_CHECK: an invariant that is never compiled out (zstd's FUZZ_ASSERT_MSG); prints the
 //    condition and a message, then abort()s so libFuzzer records the input as a crash.
+//  - CheckRejection: a parser's error is of an expected class and names the input.
 //  - FuzzInput: consumes the fuzz input as typed values (a tiny FuzzedDataProvider that also
 //    builds with GCC). Exhausted input reads as zeros, so every input is a complete recipe.
 #pragma once
@@ -10,8 +11,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+
+#include "common/status.h"
 
 #define FUZZ_CHECK(cond, msg)                                                                  \
   do {                                                                                         \
@@ -23,6 +27,18 @@
   } while (0)
 
 namespace rdbundle::fuzz {
+
+// A rejected input: the error must be one of `codes` (with none given: anything but
+// kInternal, which would be a bug) and its message must start with `prefix`, the name the
+// caller gave the input (every error names its file).
+inline void CheckRejection(const Status& s, std::initializer_list<ErrorCode> codes,
+                           std::string_view prefix) {
+  const bool expected = codes.size() == 0
+                            ? s.code() != ErrorCode::kInternal
+                            : std::find(codes.begin(), codes.end(), s.code()) != codes.end();
+  FUZZ_CHECK(expected, "unexpected error class: " + s.message());
+  FUZZ_CHECK(s.message().starts_with(prefix), "the error does not name the input: " + s.message());
+}
 
 class FuzzInput {
  public:
