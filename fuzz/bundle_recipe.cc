@@ -246,7 +246,7 @@ void EditHeader(FuzzInput& a, Ctx& c) {
       const std::uint8_t sel = a.Byte() % 4;
       if (sel == 0) m.bundle_id = a.Rest();
       if (sel == 1) std::transform(m.bundle_id.begin(), m.bundle_id.end(), m.bundle_id.begin(), ::toupper);
-      if (sel == 2) m.bundle_id.pop_back();
+      if (sel == 2 && !m.bundle_id.empty()) m.bundle_id.pop_back();  // emptied by an earlier edit
       if (sel == 3) m.bundle_id = std::string(32, 'f');
       break;
     }
