@@ -1,6 +1,14 @@
 #include "common/cli.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "common/limits.h"
+#include "common/platform.h"
+#include "rdbundle/version_info.h"
 
 namespace rdbundle {
 namespace {
@@ -93,6 +101,68 @@ Result<long long> ParseIntOption(std::string_view option, std::string_view value
                          std::to_string(hi));
   }
   return v;
+}
+
+Status CheckOptionsApply(const ParsedArgs& a, const std::vector<OptionSpec>& specs,
+                         std::string_view cmd, const std::vector<std::string>& allowed) {
+  for (const auto& spec : specs) {
+    if (!a.Has(spec.name) || spec.name == "help") continue;
+    if (std::find(allowed.begin(), allowed.end(), spec.name) == allowed.end()) {
+      return Status::Usage("option --" + spec.name + " does not apply to " + std::string(cmd));
+    }
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> JoinOptionLists(std::vector<std::string> a,
+                                         const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+namespace {
+
+int RunCommands(const CommandProgram& p, int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(p.usage, args.empty() ? stderr : stdout);
+    return args.empty() ? static_cast<int>(ExitCode::kUsage) : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("%s %s (format version %d)\n", p.name, RDBUNDLE_VERSION, kFormatVersion);
+    return 0;
+  }
+  InstallInterruptHandlers();
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  Status s;
+  auto parsed = ParseArgs(args, p.specs);
+  if (!parsed.has_value()) {
+    s = parsed.error();
+  } else if (parsed->Has("help")) {
+    std::fputs(p.usage, stdout);
+    return 0;
+  } else {
+    s = p.dispatch(cmd, *parsed);
+  }
+  if (s.ok()) return 0;
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s: %s\n", p.name, s.message().c_str());
+  return static_cast<int>(s.exit_code());
+}
+
+}  // namespace
+
+int RunCommandProgram(const CommandProgram& p, int argc, char** argv) {
+  try {
+    return RunCommands(p, argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "%s: out of memory\n", p.name);
+    return static_cast<int>(ExitCode::kIo);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: internal error: %s (please report this)\n", p.name, e.what());
+    return static_cast<int>(ExitCode::kInternal);
+  }
 }
 
 }  // namespace rdbundle

@@ -2,6 +2,7 @@
 // errors (minisign's "Duplicate option"), never silently ignored.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,5 +44,28 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
 // Strict number parsing for option values: the whole string must be a decimal in [lo, hi].
 Result<long long> ParseIntOption(std::string_view option, std::string_view value, long long lo,
                                  long long hi);
+
+// kUsage "option --NAME does not apply to CMD" for the first option of `specs` (in their order)
+// that was given but is not in `allowed`, so a typo or a misplaced option is never silently
+// ignored. --help always applies.
+Status CheckOptionsApply(const ParsedArgs& a, const std::vector<OptionSpec>& specs,
+                         std::string_view cmd, const std::vector<std::string>& allowed);
+// `a` followed by `b`: the allowed options of a command, from shared groups.
+std::vector<std::string> JoinOptionLists(std::vector<std::string> a,
+                                         const std::vector<std::string>& b);
+
+// A program made of commands (`NAME <command> [options]`).
+struct CommandProgram {
+  const char* name;   // "rdbundle-pack": --version, and the prefix of every error line
+  const char* usage;  // --help (stdout, exit 0); no arguments at all (stderr, exit 2)
+  std::vector<OptionSpec> specs;
+  std::function<Status(const std::string& cmd, const ParsedArgs& args)> dispatch;
+};
+
+// The whole of main() for such a program: --help and --version, the interrupt handlers,
+// parsing, the command, then one error line "NAME: message" and the error's exit code. An
+// exception that escapes is reported in one line too: std::bad_alloc as "out of memory"
+// (kIo), anything else as an internal error (kInternal).
+int RunCommandProgram(const CommandProgram& p, int argc, char** argv);
 
 }  // namespace rdbundle

@@ -2,23 +2,18 @@
 // plan.h, versions-json here).
 #include <algorithm>
 #include <cstdio>
-#include <exception>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "common/cli.h"
 #include "common/fs.h"
 #include "common/k3s_versions.h"
-#include "common/limits.h"
-#include "common/platform.h"
 #include "common/version.h"
 #include "packer/build.h"
 #include "packer/fetch.h"
 #include "packer/keygen.h"
 #include "packer/plan.h"
 #include "packer/upstream.h"
-#include "rdbundle/version_info.h"
 
 namespace rdbundle::packer {
 namespace {
@@ -146,20 +141,10 @@ const std::vector<std::string> kUpstreamOptions = {
 const std::vector<std::string> kFetchSelectionOptions = {"channel", "minors", "kubectl-platform",
                                                          "no-kubectl"};
 
-std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 // Rejects options that the command does not use, so a typo is never silently ignored.
 Status OnlyOptions(const ParsedArgs& a, const std::string& cmd,
                    const std::vector<std::string>& allowed) {
-  for (const auto& spec : Specs()) {
-    if (!a.Has(spec.name) || spec.name == "help") continue;
-    if (std::find(allowed.begin(), allowed.end(), spec.name) == allowed.end()) {
-      return Status::Usage("option --" + spec.name + " does not apply to " + cmd);
-    }
-  }
+  RDB_RETURN_IF_ERROR(CheckOptionsApply(a, Specs(), cmd, allowed));
   if (!a.positional().empty()) {
     return Status::Usage(cmd + " takes no argument \"" + a.positional()[0] + "\"");
   }
@@ -305,7 +290,7 @@ Result<FetchOptions> GetFetchOptions(const ParsedArgs& a) {
 
 // --from or --from-rd-cache: none of the fetching options apply.
 Status NoFetchOptions(const ParsedArgs& a) {
-  for (const auto& name : Concat(Concat(kUpstreamOptions, kFetchSelectionOptions), {"parallel"})) {
+  for (const auto& name : JoinOptionLists(JoinOptionLists(kUpstreamOptions, kFetchSelectionOptions), {"parallel"})) {
     if (a.Has(name)) {
       return Status::Usage("option --" + name + " applies when build fetches (without --from "
                            "and --from-rd-cache)");
@@ -350,7 +335,7 @@ Status Build(const ParsedArgs& a) {
       "kuberlr-dir", "k3s", "arch", "kubectl", "level", "threads", "detached-sig",
       "require-kubectl-cover", "dry-run", "force", "progress", "no-progress", "parallel"};
   RDB_RETURN_IF_ERROR(OnlyOptions(
-      a, "build", Concat(Concat(local, kUpstreamOptions), kFetchSelectionOptions)));
+      a, "build", JoinOptionLists(JoinOptionLists(local, kUpstreamOptions), kFetchSelectionOptions)));
   RDB_ASSIGN_OR_RETURN(BuildOptions o, GetBuildOptions(a));
   return RunBuild(DefaultFs(), o, stdout, stderr);
 }
@@ -365,7 +350,7 @@ Result<Upstream::Options> GetReadOnlyUpstream(const ParsedArgs& a) {
 Status Plan(const ParsedArgs& a) {
   RDB_RETURN_IF_ERROR(OnlyOptions(
       a, "plan",
-      Concat(Concat(kUpstreamOptions, kFetchSelectionOptions), {"k3s", "arch", "kubectl", "json"})));
+      JoinOptionLists(JoinOptionLists(kUpstreamOptions, kFetchSelectionOptions), {"k3s", "arch", "kubectl", "json"})));
   RDB_ASSIGN_OR_RETURN(PlanRequest request, GetPlanRequest(a));
   RDB_ASSIGN_OR_RETURN(Upstream::Options u, GetReadOnlyUpstream(a));
   Upstream upstream(DefaultFs(), u);
@@ -376,7 +361,7 @@ Status Plan(const ParsedArgs& a) {
 }
 
 Status VersionsJson(const ParsedArgs& a) {
-  RDB_RETURN_IF_ERROR(OnlyOptions(a, "versions-json", Concat(kUpstreamOptions, {"output", "arch"})));
+  RDB_RETURN_IF_ERROR(OnlyOptions(a, "versions-json", JoinOptionLists(kUpstreamOptions, {"output", "arch"})));
   RDB_ASSIGN_OR_RETURN(KitSelection sel, GetSelection(a));
   const std::vector<Arch> arches = sel.arches.empty() ? std::vector<Arch>{HostArch()} : sel.arches;
   RDB_ASSIGN_OR_RETURN(Upstream::Options u, GetReadOnlyUpstream(a));
@@ -403,46 +388,11 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
   return Status::Usage("unknown command \"" + cmd + "\" (see rdbundle-pack --help)");
 }
 
-int Main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? static_cast<int>(ExitCode::kUsage) : 0;
-  }
-  if (args[0] == "--version") {
-    std::printf("rdbundle-pack %s (format version %d)\n", RDBUNDLE_VERSION, kFormatVersion);
-    return 0;
-  }
-  InstallInterruptHandlers();
-  const std::string cmd = args[0];
-  args.erase(args.begin());
-  Status s;
-  auto parsed = ParseArgs(args, Specs());
-  if (!parsed.has_value()) {
-    s = parsed.error();
-  } else if (parsed->Has("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  } else {
-    s = Dispatch(cmd, *parsed);
-  }
-  if (s.ok()) return 0;
-  std::fflush(stdout);
-  std::fprintf(stderr, "rdbundle-pack: %s\n", s.message().c_str());
-  return static_cast<int>(s.exit_code());
-}
-
 }  // namespace
 }  // namespace rdbundle::packer
 
 int main(int argc, char** argv) {
-  try {
-    return rdbundle::packer::Main(argc, argv);
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "rdbundle-pack: out of memory\n");
-    return static_cast<int>(rdbundle::ExitCode::kIo);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rdbundle-pack: internal error: %s (please report this)\n", e.what());
-    return static_cast<int>(rdbundle::ExitCode::kInternal);
-  }
+  namespace packer = rdbundle::packer;
+  return rdbundle::RunCommandProgram(
+      {"rdbundle-pack", packer::kUsage, packer::Specs(), packer::Dispatch}, argc, argv);
 }

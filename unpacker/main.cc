@@ -1,16 +1,11 @@
 // rdbundle-unpack: the offline side. Parses options and calls one command (commands.h).
-#include <algorithm>
 #include <cstdio>
-#include <exception>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "common/cli.h"
 #include "common/fs.h"
 #include "common/limits.h"
-#include "common/platform.h"
-#include "rdbundle/version_info.h"
 #include "unpacker/commands.h"
 #include "unpacker/doctor.h"
 
@@ -72,14 +67,9 @@ std::vector<OptionSpec> Specs() {
 }
 
 // Rejects options that the command does not use, so a typo is never silently ignored.
-Status OnlyOptions(const ParsedArgs& a, const std::string& cmd, std::vector<std::string> allowed) {
-  for (const auto& spec : Specs()) {
-    if (!a.Has(spec.name) || spec.name == "help") continue;
-    if (std::find(allowed.begin(), allowed.end(), spec.name) == allowed.end()) {
-      return Status::Usage("option --" + spec.name + " does not apply to " + cmd);
-    }
-  }
-  return Status::Ok();
+Status OnlyOptions(const ParsedArgs& a, const std::string& cmd,
+                   const std::vector<std::string>& allowed) {
+  return CheckOptionsApply(a, Specs(), cmd, allowed);
 }
 
 Result<ReadOptions> GetReadOptions(const ParsedArgs& a, const std::string& cmd) {
@@ -121,10 +111,6 @@ const std::vector<std::string> kReadOpts = {"public-key", "trusted-dir", "max-wi
 const std::vector<std::string> kDestOpts = {"target-os", "target-arch", "home", "cache-dir",
                                             "kuberlr-dir"};
 
-std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 
 Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
   Fs& fs = DefaultFs();
@@ -134,7 +120,7 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
     return RunVerify(fs, r, stdout);
   }
   if (cmd == "list" && a.Has("installed")) {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat({"installed", "json"}, kDestOpts)));
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists({"installed", "json"}, kDestOpts)));
     if (!a.positional().empty()) return Status::Usage("list --installed takes no BUNDLE");
     ListInstalledCommand c;
     RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
@@ -142,14 +128,14 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
     return RunListInstalled(fs, c, stdout);
   }
   if (cmd == "list") {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat({"json"}, kReadOpts)));
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists({"json"}, kReadOpts)));
     ListCommand c;
     RDB_ASSIGN_OR_RETURN(c.read, GetReadOptions(a, cmd));
     c.json = a.Has("json");
     return RunList(fs, c, stdout);
   }
   if (cmd == "install") {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat(Concat(kReadOpts, kDestOpts),
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists(JoinOptionLists(kReadOpts, kDestOpts),
                                                     {"dry-run", "all-platforms", "force",
                                                      "require-kubectl-cover"})));
     InstallCommand c;
@@ -162,7 +148,7 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
     return RunInstall(fs, c, stdout);
   }
   if (cmd == "doctor") {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, Concat(kDestOpts, {"deep", "json", "fix"})));
+    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists(kDestOpts, {"deep", "json", "fix"})));
     if (!a.positional().empty()) return Status::Usage("doctor takes no arguments");
     DoctorCommand c;
     RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
@@ -174,46 +160,11 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
   return Status::Usage("unknown command \"" + cmd + "\" (see rdbundle-unpack --help)");
 }
 
-int Main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? static_cast<int>(ExitCode::kUsage) : 0;
-  }
-  if (args[0] == "--version") {
-    std::printf("rdbundle-unpack %s (format version %d)\n", RDBUNDLE_VERSION, kFormatVersion);
-    return 0;
-  }
-  InstallInterruptHandlers();
-  const std::string cmd = args[0];
-  args.erase(args.begin());
-  Status s;
-  auto parsed = ParseArgs(args, Specs());
-  if (!parsed.has_value()) {
-    s = parsed.error();
-  } else if (parsed->Has("help")) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  } else {
-    s = Dispatch(cmd, *parsed);
-  }
-  if (s.ok()) return 0;
-  std::fflush(stdout);
-  std::fprintf(stderr, "rdbundle-unpack: %s\n", s.message().c_str());
-  return static_cast<int>(s.exit_code());
-}
-
 }  // namespace
 }  // namespace rdbundle::unpacker
 
 int main(int argc, char** argv) {
-  try {
-    return rdbundle::unpacker::Main(argc, argv);
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "rdbundle-unpack: out of memory\n");
-    return static_cast<int>(rdbundle::ExitCode::kIo);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rdbundle-unpack: internal error: %s (please report this)\n", e.what());
-    return static_cast<int>(rdbundle::ExitCode::kInternal);
-  }
+  namespace unpacker = rdbundle::unpacker;
+  return rdbundle::RunCommandProgram(
+      {"rdbundle-unpack", unpacker::kUsage, unpacker::Specs(), unpacker::Dispatch}, argc, argv);
 }

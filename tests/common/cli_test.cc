@@ -27,6 +27,20 @@ TEST(CliTest, Errors) {
   EXPECT_EQ(ParseArgs({"--bogus"}, kSpecs).error().code(), ErrorCode::kUsage);
 }
 
+TEST(CliTest, OptionsMustApplyToTheCommand) {
+  std::vector<OptionSpec> specs = kSpecs;
+  specs.push_back({"help", 'h', false});
+  auto a = ParseArgs({"--level", "3", "--force", "-o", "x", "--help"}, specs);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_TRUE(CheckOptionsApply(*a, specs, "build", {"output", "force", "level"}).ok());
+  // The first misplaced option in the order of the specs, not of the command line; --help
+  // always applies.
+  const Status s = CheckOptionsApply(*a, specs, "verify", {"key"});
+  EXPECT_EQ(s.code(), ErrorCode::kUsage);
+  EXPECT_EQ(s.message(), "option --output does not apply to verify");
+  EXPECT_EQ(JoinOptionLists({"a", "b"}, {"c"}), (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(CliTest, IntOptions) {
   EXPECT_EQ(ParseIntOption("level", "19", 1, 22).value(), 19);
   for (const char* bad : {"", "x", "3x", "-1", "23", "1e3", " 3"}) {
