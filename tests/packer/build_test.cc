@@ -17,13 +17,9 @@
 namespace rdbundle::packer {
 namespace {
 
+using testsupport::PathExists;
 using testsupport::FaultFs;
 using testsupport::FsOp;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
 
 class BuildTest : public ::testing::Test {
  protected:
@@ -65,8 +61,8 @@ TEST_F(BuildTest, WriteFailureRemovesThePart) {
   Status s = Run(fs, Options());
   EXPECT_EQ(s.code(), ErrorCode::kNoSpace) << s.message();
   EXPECT_EQ(s.message(), out_ + ".part: injected fault: No space left on device");
-  EXPECT_FALSE(Exists(out_));
-  EXPECT_FALSE(Exists(out_ + ".part"));
+  EXPECT_FALSE(PathExists(out_));
+  EXPECT_FALSE(PathExists(out_ + ".part"));
 }
 
 TEST_F(BuildTest, SyncAndRenameFailuresRemoveThePart) {
@@ -74,11 +70,11 @@ TEST_F(BuildTest, SyncAndRenameFailuresRemoveThePart) {
     FaultFs fs(DefaultFs());
     fs.FailAt(op, 1, EIO);
     EXPECT_EQ(Run(fs, Options()).code(), ErrorCode::kIo);
-    EXPECT_FALSE(Exists(out_));
-    EXPECT_FALSE(Exists(out_ + ".part"));
+    EXPECT_FALSE(PathExists(out_));
+    EXPECT_FALSE(PathExists(out_ + ".part"));
   }
   ASSERT_TRUE(Run(DefaultFs(), Options()).ok());
-  EXPECT_TRUE(Exists(out_));
+  EXPECT_TRUE(PathExists(out_));
 }
 
 TEST_F(BuildTest, DetachedSignatureFailureKeepsTheCompleteBundle) {
@@ -87,9 +83,9 @@ TEST_F(BuildTest, DetachedSignatureFailureKeepsTheCompleteBundle) {
   o.detached_sig = true;
   fs.FailAt(FsOp::kCreate, 2, EACCES);  // 1: OUT.part, 2: the signature's temporary file
   EXPECT_EQ(Run(fs, o).code(), ErrorCode::kIo);
-  EXPECT_TRUE(Exists(out_));  // complete and valid: only the .minisig is missing
-  EXPECT_FALSE(Exists(out_ + ".part"));
-  EXPECT_FALSE(Exists(out_ + ".minisig"));
+  EXPECT_TRUE(PathExists(out_));  // complete and valid: only the .minisig is missing
+  EXPECT_FALSE(PathExists(out_ + ".part"));
+  EXPECT_FALSE(PathExists(out_ + ".minisig"));
 }
 
 TEST_F(BuildTest, OutputMustNotBeAnInput) {
@@ -107,10 +103,10 @@ TEST_F(BuildTest, LockedPartMeansAnotherBuild) {
   ASSERT_TRUE(lock.has_value() && *lock);
   Status s = Run(DefaultFs(), Options());
   EXPECT_EQ(s.message(), out_ + ".part: another rdbundle-pack is writing " + out_);
-  EXPECT_TRUE(Exists(out_ + ".part"));  // not ours to remove
+  EXPECT_TRUE(PathExists(out_ + ".part"));  // not ours to remove
   lock->reset();
   EXPECT_TRUE(Run(DefaultFs(), Options()).ok());  // now stale: removed and rebuilt
-  EXPECT_FALSE(Exists(out_ + ".part"));
+  EXPECT_FALSE(PathExists(out_ + ".part"));
 }
 
 TEST(SourceDateEpoch, Parsing) {

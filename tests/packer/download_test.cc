@@ -17,16 +17,12 @@
 namespace rdbundle::packer {
 namespace {
 
+using testsupport::PathExists;
 using testsupport::FakeUpstreamServer;
 using testsupport::LoggedRequest;
 using testsupport::ReadFileOrDie;
 using testsupport::StandardFakeUpstreamRoot;
 using testsupport::WriteFileOrDie;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
 
 const char* const kImages = "/releases/k3s/v1.30.4+k3s2/k3s-airgap-images-amd64.tar.zst";
 const char* const kBinary = "/releases/k3s/v1.30.4+k3s2/k3s";
@@ -158,7 +154,7 @@ TEST_F(DownloadTest, ParallelDownloadsThenEverythingFromTheCache) {
   EXPECT_EQ(first->cached, 0u);
   for (const auto& j : jobs) {
     EXPECT_EQ(Sha256::HexOf(ReadFileOrDie(j.path)), j.sha256);
-    EXPECT_FALSE(Exists(j.path + ".part"));
+    EXPECT_FALSE(PathExists(j.path + ".part"));
   }
   server_->ClearLog();
   auto second = Download(jobs);
@@ -187,8 +183,8 @@ TEST_F(DownloadTest, DigestMismatchDeletesThePart) {
   const std::string actual = Sha256::HexOf(ReadFileOrDie(Upstream(kBinary)));
   EXPECT_EQ(r.error().message(), Url(kBinary) + ": sha256 mismatch (expected " + job.sha256 +
                                      ", got " + actual + "); the download was deleted");
-  EXPECT_FALSE(Exists(job.path));
-  EXPECT_FALSE(Exists(job.path + ".part"));
+  EXPECT_FALSE(PathExists(job.path));
+  EXPECT_FALSE(PathExists(job.path + ".part"));
 }
 
 TEST_F(DownloadTest, MoreBytesThanTheListedSizeAreRefused) {
@@ -197,8 +193,8 @@ TEST_F(DownloadTest, MoreBytesThanTheListedSizeAreRefused) {
   auto r = Download({job});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), ErrorCode::kLimitExceeded);
-  EXPECT_FALSE(Exists(job.path + ".part"));
-  EXPECT_FALSE(Exists(job.path));
+  EXPECT_FALSE(PathExists(job.path + ".part"));
+  EXPECT_FALSE(PathExists(job.path));
 }
 
 TEST_F(DownloadTest, CutTransferResumesWithRange) {

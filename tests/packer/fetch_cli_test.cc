@@ -17,6 +17,7 @@
 namespace rdbundle::packer {
 namespace {
 
+using testsupport::PathExists;
 using testsupport::FakeUpstreamServer;
 using testsupport::LoggedRequest;
 using testsupport::ReadFileOrDie;
@@ -25,11 +26,6 @@ using testsupport::StandardFakeUpstreamRoot;
 using testsupport::SubprocessOptions;
 using testsupport::SubprocessResult;
 using testsupport::WriteFileOrDie;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -370,10 +366,10 @@ TEST_F(FetchCli, ChecksumMismatchDeletesTheDownloadAndFails) {
   EXPECT_TRUE(Contains(b.err, "rdbundle-pack: " + Url(kBinary) + ": sha256 mismatch (expected " +
                                   expected + ", got " + Sha256::HexOf(content) + ")"))
       << b.err;
-  EXPECT_FALSE(Exists(Cached("cache/k3s/v1.30.4+k3s2/k3s")));
-  EXPECT_FALSE(Exists(Cached("cache/k3s/v1.30.4+k3s2/k3s.part")));
-  EXPECT_FALSE(Exists(out));
-  EXPECT_FALSE(Exists(out + ".part"));
+  EXPECT_FALSE(PathExists(Cached("cache/k3s/v1.30.4+k3s2/k3s")));
+  EXPECT_FALSE(PathExists(Cached("cache/k3s/v1.30.4+k3s2/k3s.part")));
+  EXPECT_FALSE(PathExists(out));
+  EXPECT_FALSE(PathExists(out + ".part"));
 }
 
 TEST_F(FetchCli, CutDownloadResumesWithoutDownloadingBytesTwice) {
@@ -433,7 +429,7 @@ TEST_F(FetchCli, GivesUpAfterTheRetries) {
                                   ": HTTP 503 Service Unavailable (3 attempts)\n"))
       << b.err;
   EXPECT_EQ(RequestsFor(kBinary).size(), 3u);
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(PathExists(out));
 }
 
 TEST_F(FetchCli, NotFoundIsNotRetried) {

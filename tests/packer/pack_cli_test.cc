@@ -19,17 +19,13 @@
 namespace rdbundle::packer {
 namespace {
 
+using testsupport::PathExists;
 using testsupport::ReadFileOrDie;
 using testsupport::RunProcess;
 using testsupport::SampleKitSpec;
 using testsupport::SubprocessOptions;
 using testsupport::SubprocessResult;
 using testsupport::WriteFileOrDie;
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::lstat(path.c_str(), &st) == 0;
-}
 
 bool HaveTool(const std::string& name) {
   return RunProcess({"sh", "-c", "command -v " + name}).exit_code == 0;
@@ -116,8 +112,8 @@ class PackCli : public ::testing::Test {
     return e;
   }
   void ExpectNoOutput(const std::string& out) {
-    EXPECT_FALSE(Exists(out)) << out;
-    EXPECT_FALSE(Exists(out + ".part")) << out << ".part";
+    EXPECT_FALSE(PathExists(out)) << out;
+    EXPECT_FALSE(PathExists(out + ".part")) << out << ".part";
   }
 
   testsupport::ScopedTempDir tmp_;
@@ -336,7 +332,7 @@ TEST_F(PackCli, TarImagesAndArm64OnlyKit) {
   auto in = Unpack({"install", "-p", pub_, "--home", home, "--target-os", "linux",
                     "--target-arch", "arm64", out_});
   ASSERT_EQ(in.exit_code, 0) << in.Describe();
-  EXPECT_TRUE(Exists(home + "/.cache/rancher-desktop/k3s/v1.30.4+k3s1/k3s-airgap-images-arm64.tar"));
+  EXPECT_TRUE(PathExists(home + "/.cache/rancher-desktop/k3s/v1.30.4+k3s1/k3s-airgap-images-arm64.tar"));
 }
 
 TEST_F(PackCli, RefusesToOverwriteWithoutForce) {
@@ -387,7 +383,7 @@ std::unique_ptr<testsupport::Subprocess> StartSlowBuild(const std::string& kit,
                                "--level", "19", "--threads", "1", "--no-progress"},
       o);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!Exists(out + ".part") && std::chrono::steady_clock::now() < deadline) {
+  while (!PathExists(out + ".part") && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -404,25 +400,25 @@ SampleKitSpec SlowKit() {
 TEST_F(PackCli, KilledMidWriteLeavesNoBundle) {
   WriteKit(SlowKit());
   auto p = StartSlowBuild(kit_, key_, out_);
-  ASSERT_TRUE(Exists(out_ + ".part"));
+  ASSERT_TRUE(PathExists(out_ + ".part"));
   p->Kill(SIGKILL);
   auto r = p->Wait();
   ASSERT_EQ(r.term_signal, SIGKILL) << "the build ended before it was killed: " << r.Describe();
-  EXPECT_FALSE(Exists(out_));
+  EXPECT_FALSE(PathExists(out_));
   // The next build removes the dead build's .part and succeeds.
   auto again = Build(out_, {"--level", "1"});
   ASSERT_EQ(again.exit_code, 0) << again.Describe();
   EXPECT_NE(again.err.find("removing " + out_ + ".part, left by an interrupted build"),
             std::string::npos)
       << again.err;
-  EXPECT_FALSE(Exists(out_ + ".part"));
+  EXPECT_FALSE(PathExists(out_ + ".part"));
   EXPECT_EQ(Unpack({"verify", "-p", pub_, out_}).exit_code, 0);
 }
 
 TEST_F(PackCli, InterruptedMidWriteRemovesThePart) {
   WriteKit(SlowKit());
   auto p = StartSlowBuild(kit_, key_, out_);
-  ASSERT_TRUE(Exists(out_ + ".part"));
+  ASSERT_TRUE(PathExists(out_ + ".part"));
   p->Kill(SIGINT);
   auto r = p->Wait();
   EXPECT_EQ(r.exit_code, 130) << r.Describe();

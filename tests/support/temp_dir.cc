@@ -56,4 +56,9 @@ std::string ReadFileOrDie(const std::string& path) {
   return ss.str();
 }
 
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 }  // namespace rdbundle::testsupport

@@ -24,5 +24,7 @@ class ScopedTempDir {
 // Whole-file helpers for tests (abort on failure).
 void WriteFileOrDie(const std::string& path, const std::string& content, unsigned mode = 0644);
 std::string ReadFileOrDie(const std::string& path);
+// True when something (even a dangling symlink) is at `path` (lstat).
+bool PathExists(const std::string& path);
 
 }  // namespace rdbundle::testsupport
