@@ -9,6 +9,7 @@
 
 #include "common/hex.h"
 #include "common/limits.h"
+#include "common/utf8.h"
 
 namespace rdbundle {
 
@@ -91,35 +92,6 @@ std::string MinisignKeyIdString(const KeyId& key_id) {
   return buf;
 }
 
-// Length in bytes of the UTF-8 sequence starting at s[i] if it is valid, printable and fits;
-// 0 otherwise. Table 3-7 of the Unicode standard gives the valid second-byte ranges.
-std::size_t PrintableSequenceLength(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  if (c < 0x80) return (c >= 0x20 && c != 0x7f) || c == '\t' ? 1 : 0;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xbf;
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-    if (c == 0xc2) lo = 0xa0;  // U+0080..U+009F are the C1 control characters
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    if (c == 0xe0) lo = 0xa0;  // overlong
-    if (c == 0xed) hi = 0x9f;  // surrogates
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    if (c == 0xf0) lo = 0x90;  // overlong
-    if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len || b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if (b(k) < 0x80 || b(k) > 0xbf) return 0;
-  }
-  return len;
-}
-
 Status VerifyDetached(const std::array<std::uint8_t, 64>& sig, const unsigned char* msg,
                       std::size_t len, const PublicKey& key, const char* failure) {
   if (sodium_init() < 0) return Status::Internal("libsodium initialisation failed");
@@ -182,15 +154,6 @@ std::string KeyIdString(const KeyId& key_id) {
   KeyId reversed;
   std::reverse_copy(key_id.begin(), key_id.end(), reversed.begin());
   return HexEncodeUpper(reversed);
-}
-
-bool IsPrintableUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t n = PrintableSequenceLength(text, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
 }
 
 Status CheckUntrustedComment(std::string_view text) {

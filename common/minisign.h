@@ -85,9 +85,6 @@ std::string SerializeSignatureFile(const Signature& sig);
 // "trusted comment longer than 8173 bytes" (no file name: callers add context).
 Status CheckUntrustedComment(std::string_view text);
 Status CheckTrustedComment(std::string_view text);
-// True when `text` is valid UTF-8 (no overlong forms, surrogates or code points above
-// U+10FFFF) without control characters (C0 except tab, DEL, C1).
-bool IsPrintableUtf8(std::string_view text);
 
 // Verifies like `minisign -V`, in minisign's order: the key ids must match (kUntrustedKey,
 // "signature key id <id> does not match public key <id>"), then the signature over

@@ -3,17 +3,10 @@
 #include <limits>
 
 #include "common/json_strict.h"
+#include "common/utf8.h"
 
 namespace rdbundle::unpacker {
 namespace {
-
-// True when JSON can hold `s` as it is: dropping and replacing invalid UTF-8 agree only when
-// there is none (no exception involved).
-bool IsUtf8(const std::string& s) {
-  const OrderedJson j = s;
-  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::ignore) ==
-         j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
-}
 
 Status ParseRecord(const Json& j, const std::string& what, InstallRecord& r) {
   if (!j.is_object()) return Status::Corrupt(what + ": expected an object");
