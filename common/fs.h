@@ -54,6 +54,26 @@ class WritableFile {
   virtual const std::string& path() const = 0;
 };
 
+// For a streaming writer: starts the file's writeback (StartWriteback) every kWritebackBytes
+// appended, so the device works while the stream goes on and the Sync() at the end waits only
+// for the tail instead of writing the whole file while everything else stands still.
+class WritebackPacer {
+ public:
+  static constexpr std::uint64_t kWritebackBytes = 8u << 20;
+
+  // Call after appending n bytes to `file`.
+  void Appended(WritableFile& file, std::uint64_t n) {
+    pending_ += n;
+    if (pending_ >= kWritebackBytes) {
+      file.StartWriteback();
+      pending_ = 0;
+    }
+  }
+
+ private:
+  std::uint64_t pending_ = 0;  // appended since the last StartWriteback
+};
+
 // An exclusive advisory lock; released when destroyed (or when the process dies).
 class FileLock {
  public:

@@ -17,10 +17,8 @@ constexpr std::size_t kTarBlock = 512;
 // end-of-archive marker (the same bytes as with records and bytes_in_last_block 1).
 constexpr int kBytesPerRecord = 0;
 constexpr std::size_t kEndOfArchiveBytes = 2 * kTarBlock;
-// Compressed output is written in pieces of up to this size, and its writeback to the device
-// started every kWritebackBytes.
+// Compressed output is written in pieces of up to this size.
 constexpr std::size_t kOutBufBytes = 1u << 20;
-constexpr std::uint64_t kWritebackBytes = 8u << 20;
 
 struct EntryDeleter {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
@@ -138,10 +136,7 @@ Status TarZstdWriter::Emit(const void* data, std::size_t n) {
   compressed_bytes_ += n;
   RDB_RETURN_IF_ERROR(out_->Append(data, n));
   // Let the device write while we compress, so the caller's final fsync finds little to do.
-  if (compressed_bytes_ - writeback_at_ >= kWritebackBytes) {
-    out_->StartWriteback();
-    writeback_at_ = compressed_bytes_;
-  }
+  writeback_.Appended(*out_, n);
   return Status::Ok();
 }
 

@@ -92,7 +92,7 @@ class TarZstdWriter {
   std::uint64_t entry_left_ = 0;
   std::int64_t mtime_ = 0;
   std::uint64_t compressed_bytes_ = 0;
-  std::uint64_t writeback_at_ = 0;  // compressed_bytes_ at the last StartWriteback
+  WritebackPacer writeback_;  // for out_
   Blake2b512 blake_;
   Blake2b512Digest digest_{};
 };

@@ -29,13 +29,10 @@ struct Installer::Root {
 namespace {
 
 // Writes one payload file into its staging path; made durable and given its final mode only
-// once the reader says it verified. Writeback to the device is started every
-// kWritebackBytes, so the disk works while the rest streams and the fdatasync in Commit only
-// waits for the tail (instead of writing the whole file while the pipeline stands still).
+// once the reader says it verified. Writeback starts as it streams (WritebackPacer), so the
+// fdatasync in Commit only waits for the tail.
 class StagingSink final : public PayloadSink {
  public:
-  static constexpr std::uint64_t kWritebackBytes = 8u << 20;
-
   StagingSink(Fs& fs, std::unique_ptr<WritableFile> file, std::uint32_t mode)
       : fs_(fs), file_(std::move(file)), path_(file_->path()), mode_(mode) {}
   ~StagingSink() override {
@@ -44,11 +41,7 @@ class StagingSink final : public PayloadSink {
 
   Status Write(std::span<const std::uint8_t> data) override {
     RDB_RETURN_IF_ERROR(file_->Append(data.data(), data.size()));
-    unsynced_ += data.size();
-    if (unsynced_ >= kWritebackBytes) {
-      file_->StartWriteback();
-      unsynced_ = 0;
-    }
+    writeback_.Appended(*file_, data.size());
     return Status::Ok();
   }
   Status Commit() override {
@@ -68,7 +61,7 @@ class StagingSink final : public PayloadSink {
   std::unique_ptr<WritableFile> file_;
   const std::string path_;
   const std::uint32_t mode_;
-  std::uint64_t unsynced_ = 0;  // bytes appended since the last StartWriteback
+  WritebackPacer writeback_;
 };
 
 std::string RandomSuffix() {

@@ -11,6 +11,35 @@ using testsupport::ReadFileOrDie;
 using testsupport::ScopedTempDir;
 using testsupport::WriteFileOrDie;
 
+// Counts StartWriteback calls; everything else succeeds and does nothing.
+class WritebackCounter final : public WritableFile {
+ public:
+  Status Append(const void*, std::size_t) override { return Status::Ok(); }
+  Status Sync() override { return Status::Ok(); }
+  void StartWriteback() override { ++writebacks; }
+  Status SetMode(std::uint32_t) override { return Status::Ok(); }
+  Status Close() override { return Status::Ok(); }
+  const std::string& path() const override { return path_; }
+  int writebacks = 0;
+
+ private:
+  std::string path_ = "counter";
+};
+
+TEST(FsTest, WritebackPacerStartsWritebackEveryInterval) {
+  WritebackCounter f;
+  WritebackPacer pacer;
+  const std::uint64_t step = WritebackPacer::kWritebackBytes / 4;
+  for (int i = 0; i < 3; ++i) pacer.Appended(f, step);
+  EXPECT_EQ(f.writebacks, 0);
+  pacer.Appended(f, step);  // the interval is reached
+  EXPECT_EQ(f.writebacks, 1);
+  for (int i = 0; i < 7; ++i) pacer.Appended(f, step);
+  EXPECT_EQ(f.writebacks, 2);  // counted again from the last writeback
+  pacer.Appended(f, 3 * WritebackPacer::kWritebackBytes);  // one big append: one writeback
+  EXPECT_EQ(f.writebacks, 3);
+}
+
 TEST(FsTest, PathHelpers) {
   EXPECT_EQ(JoinPath("a", "b"), "a/b");
   EXPECT_EQ(JoinPath("a/", "b"), "a/b");
