@@ -19,6 +19,10 @@ void InstallInterruptHandlers();
 // Non-zero (the signal number) once a handled signal arrived.
 int InterruptSignal();
 
+// Names the calling thread for ps, top and perf (Linux: at most 15 characters; elsewhere a
+// no-op). The pipelines name their stages "rdb-unzstd" and "rdb-sha256".
+void NameThisThread(const char* name);
+
 // Seconds since the Unix epoch (wall clock).
 long long UnixNow();
 

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -29,6 +30,14 @@ bool RunningUnderWsl() {
   return s.find("microsoft") != s.npos || s.find("Microsoft") != s.npos || s.find("WSL") != s.npos;
 #else
   return false;
+#endif
+}
+
+void NameThisThread(const char* name) {
+#if defined(__linux__)
+  (void)::pthread_setname_np(::pthread_self(), name);
+#else
+  (void)name;
 #endif
 }
 

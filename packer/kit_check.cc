@@ -1,7 +1,5 @@
 // CheckKit: the one read of every input file (hash, header, sha256sum lines), and the
 // generated k3s-versions.json.
-#include <pthread.h>
-
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -101,9 +99,7 @@ Result<std::vector<Hashed>> ReadAll(Fs& fs, const std::vector<KitFile>& files,
   std::vector<std::thread> pool;
   for (std::size_t t = 1; t < n; ++t) {
     pool.emplace_back([&] {
-#if defined(__linux__)
-      pthread_setname_np(pthread_self(), "rdb-sha256");
-#endif
+      NameThisThread("rdb-sha256");
       worker();
     });
   }

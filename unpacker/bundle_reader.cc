@@ -1,7 +1,5 @@
 #include "unpacker/bundle_reader.h"
 
-#include <pthread.h>
-
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -100,9 +98,7 @@ class HashPipe {
   }
 
   void Run() {
-#if defined(__linux__)
-    pthread_setname_np(pthread_self(), "rdb-sha256");
-#endif
+    NameThisThread("rdb-sha256");
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       work_cv_.wait(lock, [&] { return !queue_.empty() || stop_; });

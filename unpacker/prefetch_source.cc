@@ -6,8 +6,6 @@
 // input stalled (a pipe or FIFO whose writer stopped) even when the signal went to another
 // thread. The decompressing thread may then sit in read() for good; the ring's state is shared
 // with it, so the destructor can leave it behind after a short wait instead of hanging.
-#include <pthread.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -66,9 +64,7 @@ struct Ring {
 };
 
 void Decompress(const std::shared_ptr<Ring>& r) {
-#if defined(__linux__)
-  pthread_setname_np(pthread_self(), "rdb-unzstd");
-#endif
+  NameThisThread("rdb-unzstd");
   for (;;) {
     std::size_t idx;
     {
