@@ -4,11 +4,11 @@
 #include <optional>
 #include <set>
 
-#include "common/hash.h"
-#include "common/k3s_versions.h"
-#include "common/manifest.h"
-#include "common/minisign.h"
-#include "common/utf8.h"
+#include "common/base/utf8.h"
+#include "common/format/hash.h"
+#include "common/format/manifest.h"
+#include "common/format/minisign.h"
+#include "common/rd/k3s_versions.h"
 #include "fuzz/fixed_keys.h"
 #include "fuzz/fuzz_util.h"
 #include "unpacker/bundle_reader.h"

@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <string>
 
-#include "common/layout.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/paths.h"
 #include "fuzz/mem_fs.h"
 
 namespace rdbundle::fuzz {

@@ -9,12 +9,12 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/hash.h"
-#include "common/k3s_versions.h"
-#include "common/limits.h"
-#include "common/manifest.h"
-#include "common/signing.h"
-#include "common/version.h"
+#include "common/format/hash.h"
+#include "common/format/limits.h"
+#include "common/format/manifest.h"
+#include "common/format/version.h"
+#include "common/rd/k3s_versions.h"
+#include "common/signing/signing.h"
 #include "fuzz/fixed_keys.h"
 #include "fuzz/fuzz_util.h"
 #include "tests/support/raw_tar.h"

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "common/minisign.h"
+#include "common/format/minisign.h"
 #include "tests/support/test_bundle.h"
 
 namespace rdbundle::fuzz {

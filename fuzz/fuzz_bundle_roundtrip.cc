@@ -15,15 +15,15 @@
 #include <map>
 #include <string>
 
-#include "common/hash.h"
-#include "common/k3s_versions.h"
-#include "common/manifest.h"
+#include "common/format/hash.h"
+#include "common/format/manifest.h"
+#include "common/rd/k3s_versions.h"
 #include "fuzz/bundle_harness.h"
 #include "fuzz/fixed_keys.h"
 #include "fuzz/fuzz_util.h"
 #include "fuzz/mem_fs.h"
-#include "packer/bundle_output.h"
 #include "packer/build.h"
+#include "packer/bundle_output.h"
 #include "packer/kit.h"
 #include "tests/support/test_bundle.h"
 

@@ -5,9 +5,10 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/k3s_versions.h"
-#include "common/version.h"
+#include "common/format/version.h"
+#include "common/rd/k3s_versions.h"
 #include "fuzz/fuzz_util.h"
+#include "packer/upstream_json.h"
 
 namespace {
 constexpr std::size_t kMaxInputBytes = 256 * 1024;
@@ -15,6 +16,7 @@ constexpr std::size_t kMaxInputBytes = 256 * 1024;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace rdbundle;
+  using namespace rdbundle::packer;
   if (size > kMaxInputBytes) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto channels = ParseChannelsJson(text, "channels.json");

@@ -11,9 +11,9 @@
 #include <set>
 #include <string_view>
 
-#include "common/k3s_versions.h"
-#include "common/limits.h"
-#include "common/version.h"
+#include "common/format/limits.h"
+#include "common/format/version.h"
+#include "common/rd/k3s_versions.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/limits.h"
-#include "common/manifest.h"
+#include "common/format/limits.h"
+#include "common/format/manifest.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/limits.h"
-#include "common/minisign.h"
+#include "common/format/limits.h"
+#include "common/format/minisign.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

@@ -8,10 +8,11 @@
 #include <set>
 #include <string_view>
 
-#include "common/k3s_versions.h"
-#include "common/limits.h"
-#include "common/version.h"
+#include "common/format/limits.h"
+#include "common/format/version.h"
+#include "common/rd/k3s_versions.h"
 #include "fuzz/fuzz_util.h"
+#include "packer/upstream_json.h"
 
 namespace {
 constexpr std::size_t kMaxInputBytes = 512 * 1024;  // the format allows 16 MiB
@@ -19,6 +20,7 @@ constexpr std::size_t kMaxInputBytes = 512 * 1024;  // the format allows 16 MiB
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace rdbundle;
+  using namespace rdbundle::packer;
   if (size > kMaxInputBytes || size == 0) return 0;
   std::vector<K3sAssetRequirement> required;
   if (data[0] & 1) required.push_back(RdAssetRequirement(Arch::kAmd64));

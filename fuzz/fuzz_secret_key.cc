@@ -7,8 +7,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "common/limits.h"
-#include "common/signing.h"
+#include "common/format/limits.h"
+#include "common/signing/signing.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

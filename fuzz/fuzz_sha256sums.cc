@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "common/hex.h"
-#include "common/limits.h"
-#include "common/sha256sums.h"
+#include "common/base/hex.h"
+#include "common/format/limits.h"
+#include "common/format/sha256sums.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/hash.h"
-#include "common/limits.h"
-#include "common/minisign.h"
+#include "common/format/hash.h"
+#include "common/format/limits.h"
+#include "common/format/minisign.h"
 #include "fuzz/fixed_keys.h"
 #include "fuzz/fuzz_util.h"
 

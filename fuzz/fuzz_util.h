@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/status.h"
+#include "common/base/status.h"
 
 #define FUZZ_CHECK(cond, msg)                                                                  \
   do {                                                                                         \

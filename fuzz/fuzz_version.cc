@@ -11,8 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "common/layout.h"
-#include "common/version.h"
+#include "common/base/quote.h"
+#include "common/format/paths.h"
+#include "common/format/version.h"
+#include "common/rd/skew.h"
 #include "fuzz/fuzz_util.h"
 
 namespace {

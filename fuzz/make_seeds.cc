@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "common/hash.h"
-#include "common/hex.h"
-#include "common/k3s_versions.h"
-#include "common/manifest.h"
-#include "common/minisign.h"
-#include "common/signing.h"
+#include "common/base/hex.h"
+#include "common/format/hash.h"
+#include "common/format/manifest.h"
+#include "common/format/minisign.h"
+#include "common/rd/k3s_versions.h"
+#include "common/signing/signing.h"
 #include "fuzz/bundle_recipe.h"
 #include "fuzz/fixed_keys.h"
 #include "tests/support/raw_tar.h"

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "common/hash.h"
+#include "common/format/hash.h"
 
 namespace rdbundle::fuzz {
 namespace {

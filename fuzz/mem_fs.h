@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/fs.h"
+#include "common/os/fs.h"
 
 namespace rdbundle::fuzz {
 

@@ -8,13 +8,13 @@
 #include <thread>
 #include <vector>
 
-#include "common/hash.h"
-#include "common/hex.h"
-#include "common/manifest.h"
-#include "common/minisign.h"
-#include "common/platform.h"
-#include "common/progress.h"
-#include "common/signing.h"
+#include "common/base/hex.h"
+#include "common/cli/progress.h"
+#include "common/format/hash.h"
+#include "common/format/manifest.h"
+#include "common/format/minisign.h"
+#include "common/os/platform.h"
+#include "common/signing/signing.h"
 #include "packer/bundle_output.h"
 #include "packer/cover.h"
 #include "rdbundle/version_info.h"

@@ -21,10 +21,10 @@
 #include <optional>
 #include <string>
 
-#include "common/fs.h"
-#include "common/layout.h"
-#include "common/manifest.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/manifest.h"
+#include "common/os/fs.h"
+#include "common/rd/layout.h"
 #include "packer/fetch.h"
 #include "packer/kit.h"
 #include "packer/password.h"

@@ -4,8 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "common/platform.h"
-#include "common/progress.h"
+#include "common/cli/progress.h"
+#include "common/os/platform.h"
 #include "packer/tar_zstd_writer.h"
 
 namespace rdbundle::packer {

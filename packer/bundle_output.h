@@ -12,10 +12,10 @@
 #include <optional>
 #include <string>
 
-#include "common/fs.h"
-#include "common/manifest.h"
-#include "common/signing.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/manifest.h"
+#include "common/os/fs.h"
+#include "common/signing/signing.h"
 #include "packer/kit.h"
 
 namespace rdbundle::packer {

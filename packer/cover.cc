@@ -1,4 +1,5 @@
 #include "packer/cover.h"
+#include "common/rd/skew.h"
 
 #include <algorithm>
 #include <map>

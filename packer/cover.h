@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "common/layout.h"
-#include "common/manifest.h"
-#include "common/version.h"
+#include "common/format/manifest.h"
+#include "common/format/paths.h"
+#include "common/format/version.h"
 
 namespace rdbundle::packer {
 

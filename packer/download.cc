@@ -7,10 +7,10 @@
 #include <mutex>
 #include <thread>
 
-#include "common/hash.h"
-#include "common/limits.h"
-#include "common/platform.h"
-#include "common/progress.h"
+#include "common/cli/progress.h"
+#include "common/format/hash.h"
+#include "common/format/limits.h"
+#include "common/os/platform.h"
 
 namespace rdbundle::packer {
 namespace {

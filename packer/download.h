@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/os/fs.h"
 #include "packer/http.h"
 #include "packer/kit.h"
 

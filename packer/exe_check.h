@@ -20,8 +20,8 @@
 #include <span>
 #include <string>
 
-#include "common/layout.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/paths.h"
 
 namespace rdbundle::packer {
 

@@ -1,7 +1,7 @@
 #include "packer/fetch.h"
 
-#include "common/progress.h"
-#include "common/sha256sums.h"
+#include "common/cli/progress.h"
+#include "common/format/sha256sums.h"
 
 namespace rdbundle::packer {
 namespace {

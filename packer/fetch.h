@@ -13,9 +13,9 @@
 #include <optional>
 #include <string>
 
-#include "common/fs.h"
-#include "common/manifest.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/manifest.h"
+#include "common/os/fs.h"
 #include "packer/download.h"
 #include "packer/kit.h"
 #include "packer/plan.h"

@@ -8,8 +8,8 @@
 #include <random>
 #include <thread>
 
-#include "common/platform.h"
-#include "common/version.h"
+#include "common/base/quote.h"
+#include "common/os/platform.h"
 #include "rdbundle/version_info.h"
 
 namespace rdbundle::packer {

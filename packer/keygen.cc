@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "common/minisign.h"
+#include "common/format/minisign.h"
 #include "packer/password.h"
 
 namespace rdbundle::packer {

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 
-#include "common/fs.h"
-#include "common/signing.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/os/fs.h"
+#include "common/signing/signing.h"
 
 namespace rdbundle::packer {
 

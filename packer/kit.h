@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/k3s_versions.h"
-#include "common/layout.h"
-#include "common/manifest.h"
-#include "common/status.h"
-#include "common/version.h"
+#include "common/base/status.h"
+#include "common/format/manifest.h"
+#include "common/format/version.h"
+#include "common/os/fs.h"
+#include "common/rd/k3s_versions.h"
+#include "common/rd/layout.h"
 
 namespace rdbundle {
 class Progress;

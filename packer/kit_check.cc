@@ -7,11 +7,11 @@
 #include <thread>
 #include <vector>
 
-#include "common/hash.h"
-#include "common/limits.h"
-#include "common/platform.h"
-#include "common/progress.h"
-#include "common/sha256sums.h"
+#include "common/cli/progress.h"
+#include "common/format/hash.h"
+#include "common/format/limits.h"
+#include "common/format/sha256sums.h"
+#include "common/os/platform.h"
 #include "packer/exe_check.h"
 #include "packer/kit.h"
 

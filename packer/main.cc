@@ -5,15 +5,16 @@
 #include <string>
 #include <vector>
 
-#include "common/cli.h"
-#include "common/fs.h"
-#include "common/k3s_versions.h"
-#include "common/version.h"
+#include "common/cli/cli.h"
+#include "common/format/version.h"
+#include "common/os/fs.h"
+#include "common/rd/k3s_versions.h"
 #include "packer/build.h"
 #include "packer/fetch.h"
 #include "packer/keygen.h"
 #include "packer/plan.h"
 #include "packer/upstream.h"
+#include "packer/upstream_json.h"
 
 namespace rdbundle::packer {
 namespace {

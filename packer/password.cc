@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "common/signing.h"
+#include "common/signing/signing.h"
 
 namespace rdbundle::packer {
 namespace {

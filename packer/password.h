@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "common/fs.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/os/fs.h"
 
 namespace rdbundle::packer {
 

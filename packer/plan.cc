@@ -5,8 +5,10 @@
 #include <set>
 #include <tuple>
 
-#include "common/json_strict.h"
-#include "common/progress.h"
+#include "common/base/quote.h"
+#include "common/cli/progress.h"
+#include "common/format/json_strict.h"
+#include "common/rd/skew.h"
 
 namespace rdbundle::packer {
 namespace {

@@ -19,12 +19,14 @@
 #include <utility>
 #include <vector>
 
-#include "common/k3s_versions.h"
-#include "common/layout.h"
-#include "common/manifest.h"
-#include "common/status.h"
-#include "common/version.h"
+#include "common/base/status.h"
+#include "common/format/manifest.h"
+#include "common/format/paths.h"
+#include "common/format/version.h"
+#include "common/rd/k3s_versions.h"
+#include "common/rd/skew.h"
 #include "packer/upstream.h"
+#include "packer/upstream_json.h"
 
 namespace rdbundle::packer {
 

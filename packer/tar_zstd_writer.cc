@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "common/limits.h"
+#include "common/format/limits.h"
 
 namespace rdbundle::packer {
 namespace {

@@ -19,10 +19,10 @@
 #include <string_view>
 #include <vector>
 
-#include "common/c_handles.h"
-#include "common/fs.h"
-#include "common/hash.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/c_handles.h"
+#include "common/format/hash.h"
+#include "common/os/fs.h"
 
 namespace rdbundle::packer {
 

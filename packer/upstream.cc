@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
-#include "common/hex.h"
-#include "common/limits.h"
-#include "common/sha256sums.h"
+#include "common/base/hex.h"
+#include "common/base/quote.h"
+#include "common/format/limits.h"
+#include "common/format/sha256sums.h"
 
 namespace rdbundle::packer {
 namespace {

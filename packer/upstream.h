@@ -22,12 +22,13 @@
 #include <string_view>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/k3s_versions.h"
-#include "common/layout.h"
-#include "common/status.h"
-#include "common/version.h"
+#include "common/base/status.h"
+#include "common/format/version.h"
+#include "common/os/fs.h"
+#include "common/rd/k3s_versions.h"
+#include "common/rd/layout.h"
 #include "packer/http.h"
+#include "packer/upstream_json.h"
 
 namespace rdbundle::packer {
 

@@ -7,12 +7,12 @@
 #include <thread>
 #include <vector>
 
-#include "common/hex.h"
-#include "common/k3s_versions.h"
-#include "common/limits.h"
-#include "common/platform.h"
-#include "common/sha256sums.h"
-#include "common/version.h"
+#include "common/base/hex.h"
+#include "common/format/limits.h"
+#include "common/format/sha256sums.h"
+#include "common/format/version.h"
+#include "common/os/platform.h"
+#include "common/rd/k3s_versions.h"
 
 namespace rdbundle::unpacker {
 namespace {

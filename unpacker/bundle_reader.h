@@ -14,12 +14,12 @@
 #include <span>
 #include <string>
 
-#include "common/fs.h"
-#include "common/hash.h"
-#include "common/manifest.h"
-#include "common/minisign.h"
-#include "common/progress.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/cli/progress.h"
+#include "common/format/hash.h"
+#include "common/format/manifest.h"
+#include "common/format/minisign.h"
+#include "common/os/fs.h"
 #include "unpacker/chunk_source.h"
 #include "unpacker/tar_reader.h"
 

@@ -6,8 +6,8 @@
 #include <memory>
 #include <span>
 
-#include "common/fs.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/os/fs.h"
 
 namespace rdbundle::unpacker {
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <memory>
 
-#include "common/json_strict.h"
-#include "common/minisign.h"
-#include "common/platform.h"
-#include "common/progress.h"
+#include "common/cli/progress.h"
+#include "common/format/json_strict.h"
+#include "common/format/minisign.h"
+#include "common/os/platform.h"
 #include "unpacker/bundle_reader.h"
 #include "unpacker/coverage.h"
 #include "unpacker/installer.h"

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/layout.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/os/fs.h"
+#include "common/rd/layout.h"
 
 namespace rdbundle::unpacker {
 

@@ -1,4 +1,5 @@
 #include "unpacker/coverage.h"
+#include "common/rd/skew.h"
 
 #include <algorithm>
 

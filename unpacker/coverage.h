@@ -8,10 +8,11 @@
 #include <utility>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/layout.h"
-#include "common/status.h"
-#include "common/version.h"
+#include "common/base/status.h"
+#include "common/format/version.h"
+#include "common/os/fs.h"
+#include "common/rd/layout.h"
+#include "common/rd/skew.h"
 
 namespace rdbundle::unpacker {
 

@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "common/json_strict.h"
-#include "common/platform.h"
+#include "common/format/json_strict.h"
+#include "common/os/platform.h"
 #include "unpacker/doctor_internal.h"
 
 namespace rdbundle::unpacker {

@@ -24,10 +24,10 @@
 #include <string_view>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/layout.h"
-#include "common/status.h"
-#include "common/version.h"
+#include "common/base/status.h"
+#include "common/format/version.h"
+#include "common/os/fs.h"
+#include "common/rd/layout.h"
 
 namespace rdbundle::unpacker {
 

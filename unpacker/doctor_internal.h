@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/version.h"
+#include "common/format/version.h"
 #include "unpacker/doctor.h"
 
 namespace rdbundle::unpacker::doctor_internal {

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <set>
 
-#include "common/hash.h"
-#include "common/k3s_versions.h"
-#include "common/limits.h"
-#include "common/platform.h"
-#include "common/sha256sums.h"
+#include "common/format/hash.h"
+#include "common/format/limits.h"
+#include "common/format/sha256sums.h"
+#include "common/os/platform.h"
+#include "common/rd/k3s_versions.h"
 
 
 namespace rdbundle::unpacker::doctor_internal {

@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "common/json_strict.h"
+#include "common/format/json_strict.h"
+#include "common/rd/skew.h"
 #include "unpacker/coverage.h"
 
 

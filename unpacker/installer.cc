@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <set>
 
-#include "common/hex.h"
-#include "common/k3s_versions.h"
-#include "common/limits.h"
-#include "common/platform.h"
-#include "common/progress.h"
-#include "common/version.h"
+#include "common/base/hex.h"
+#include "common/cli/progress.h"
+#include "common/format/limits.h"
+#include "common/format/version.h"
+#include "common/os/platform.h"
+#include "common/rd/k3s_versions.h"
 
 namespace rdbundle::unpacker {
 

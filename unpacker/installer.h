@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/layout.h"
-#include "common/manifest.h"
+#include "common/format/manifest.h"
+#include "common/os/fs.h"
+#include "common/rd/layout.h"
 #include "unpacker/bundle_reader.h"
 #include "unpacker/state.h"
 

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "common/cli.h"
-#include "common/fs.h"
-#include "common/limits.h"
+#include "common/cli/cli.h"
+#include "common/format/limits.h"
+#include "common/os/fs.h"
 #include "unpacker/commands.h"
 #include "unpacker/doctor.h"
 

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/platform.h"
+#include "common/os/platform.h"
 #include "unpacker/chunk_source.h"
 
 namespace rdbundle::unpacker {

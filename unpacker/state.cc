@@ -2,8 +2,8 @@
 
 #include <limits>
 
-#include "common/json_strict.h"
-#include "common/utf8.h"
+#include "common/base/utf8.h"
+#include "common/format/json_strict.h"
 
 namespace rdbundle::unpacker {
 namespace {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/os/fs.h"
 
 namespace rdbundle::unpacker {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "common/limits.h"
+#include "common/format/limits.h"
 
 namespace rdbundle::unpacker {
 namespace {

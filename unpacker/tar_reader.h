@@ -12,8 +12,8 @@
 #include <span>
 #include <string>
 
-#include "common/c_handles.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/c_handles.h"
 #include "unpacker/chunk_source.h"
 
 namespace rdbundle::unpacker {

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "common/c_handles.h"
+#include "common/format/c_handles.h"
 #include "unpacker/chunk_source.h"
 
 namespace rdbundle::unpacker {

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "common/minisign.h"
-#include "common/signing.h"
+#include "common/format/minisign.h"
+#include "common/signing/signing.h"
 #include "tests/support/fault_fs.h"
 #include "tests/support/sample_kit.h"
 #include "tests/support/temp_dir.h"

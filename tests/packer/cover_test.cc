@@ -1,3 +1,4 @@
+#include "common/rd/skew.h"
 #include "packer/cover.h"
 
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/hash.h"
+#include "common/format/hash.h"
 #include "packer/http.h"
 #include "rdbundle/version_info.h"
 #include "tests/support/fake_upstream.h"

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <thread>
 
-#include "common/hash.h"
-#include "common/json_strict.h"
-#include "common/manifest.h"
+#include "common/format/hash.h"
+#include "common/format/json_strict.h"
+#include "common/format/manifest.h"
 #include "tests/support/fake_upstream.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"

@@ -7,7 +7,7 @@
 
 #include <fstream>
 
-#include "common/hash.h"
+#include "common/format/hash.h"
 #include "tests/support/sample_kit.h"
 #include "tests/support/temp_dir.h"
 

@@ -8,10 +8,10 @@
 #include <chrono>
 #include <thread>
 
-#include "common/fs.h"
-#include "common/hash.h"
-#include "common/manifest.h"
-#include "common/signing.h"
+#include "common/format/hash.h"
+#include "common/format/manifest.h"
+#include "common/os/fs.h"
+#include "common/signing/signing.h"
 #include "tests/support/sample_kit.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <thread>
 
-#include "common/hash.h"
-#include "common/json_strict.h"
-#include "common/version.h"
+#include "common/format/hash.h"
+#include "common/format/json_strict.h"
+#include "common/format/version.h"
 #include "tests/support/sample_kit.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"

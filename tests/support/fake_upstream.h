@@ -31,9 +31,9 @@
 #include <utility>
 #include <vector>
 
-#include "common/fs.h"
-#include "common/layout.h"
-#include "common/status.h"
+#include "common/base/status.h"
+#include "common/format/paths.h"
+#include "common/os/fs.h"
 
 namespace rdbundle::testsupport {
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "common/cli.h"
-#include "common/fs.h"
+#include "common/cli/cli.h"
+#include "common/os/fs.h"
 #include "tests/support/fake_upstream.h"
 
 namespace rdbundle::testsupport {

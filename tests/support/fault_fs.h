@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "common/fs.h"
+#include "common/os/fs.h"
 
 namespace rdbundle::testsupport {
 

@@ -4,9 +4,9 @@
 #include <array>
 #include <cstring>
 
-#include "common/hash.h"
-#include "common/k3s_versions.h"
-#include "common/version.h"
+#include "common/format/hash.h"
+#include "common/format/version.h"
+#include "common/rd/k3s_versions.h"
 
 namespace rdbundle::testsupport {
 namespace {

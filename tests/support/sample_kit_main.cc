@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "common/cli.h"
-#include "common/fs.h"
-#include "common/version.h"
+#include "common/cli/cli.h"
+#include "common/format/version.h"
+#include "common/os/fs.h"
 #include "tests/support/sample_kit.h"
 
 namespace rdbundle::testsupport {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "common/layout.h"
-#include "common/manifest.h"
-#include "common/minisign.h"
-#include "common/signing.h"
+#include "common/format/manifest.h"
+#include "common/format/minisign.h"
+#include "common/format/paths.h"
+#include "common/signing/signing.h"
 #include "tests/support/raw_tar.h"
 
 namespace rdbundle::testsupport {

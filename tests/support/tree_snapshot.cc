@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/hash.h"
+#include "common/format/hash.h"
 
 namespace rdbundle::testsupport {
 

@@ -12,9 +12,9 @@
 #include <filesystem>
 #include <map>
 
-#include "common/hash.h"
-#include "common/json_strict.h"
-#include "common/k3s_versions.h"
+#include "common/format/hash.h"
+#include "common/format/json_strict.h"
+#include "common/rd/k3s_versions.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_bundle.h"
 #include "tests/support/tree_snapshot.h"

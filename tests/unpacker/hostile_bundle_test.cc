@@ -2,7 +2,7 @@
 // checked for its error code, its exact one-line message, and an unchanged destination.
 #include <gtest/gtest.h>
 
-#include "common/hash.h"
+#include "common/format/hash.h"
 #include "tests/unpacker/unpack_fixture.h"
 
 namespace rdbundle::unpacker {

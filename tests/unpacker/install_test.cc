@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "common/hash.h"
-#include "common/k3s_versions.h"
+#include "common/format/hash.h"
+#include "common/rd/k3s_versions.h"
 #include "tests/support/fault_fs.h"
 #include "tests/unpacker/unpack_fixture.h"
 #include "unpacker/state.h"

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "common/json_strict.h"
+#include "common/format/json_strict.h"
 #include "tests/support/subprocess.h"
 #include "tests/unpacker/unpack_fixture.h"
 

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "common/fs.h"
+#include "common/os/fs.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_bundle.h"
 #include "tests/support/tree_snapshot.h"

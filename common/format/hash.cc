@@ -1,0 +1,69 @@
+#include "common/format/hash.h"
+
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <new>
+
+#include "common/base/hex.h"
+
+namespace rdbundle {
+namespace {
+
+// EVP calls fail only on allocation failure or a broken OpenSSL install; neither is a
+// recoverable condition for a hashing primitive.
+void CheckEvp(int rc) {
+  if (rc != 1) throw std::bad_alloc();
+}
+
+}  // namespace
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_) throw std::bad_alloc();
+  CheckEvp(EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr));
+}
+
+void Sha256::Update(const void* data, std::size_t n) {
+  CheckEvp(EVP_DigestUpdate(ctx_.get(), data, n));
+}
+
+Sha256Digest Sha256::Finish() {
+  Sha256Digest out{};
+  unsigned int len = 0;
+  CheckEvp(EVP_DigestFinal_ex(ctx_.get(), out.data(), &len));
+  CheckEvp(EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr));
+  return out;
+}
+
+std::string Sha256::FinishHex() { return HexEncode(Finish()); }
+
+Sha256Digest Sha256::Of(std::string_view data) {
+  Sha256 h;
+  h.Update(data);
+  return h.Finish();
+}
+
+std::string Sha256::HexOf(std::string_view data) { return HexEncode(Of(data)); }
+
+Blake2b512::Blake2b512() {
+  if (sodium_init() < 0) std::abort();
+  crypto_generichash_init(&state_, nullptr, 0, 64);
+}
+
+void Blake2b512::Update(const void* data, std::size_t n) {
+  crypto_generichash_update(&state_, static_cast<const unsigned char*>(data), n);
+}
+
+Blake2b512Digest Blake2b512::Finish() {
+  Blake2b512Digest out{};
+  crypto_generichash_final(&state_, out.data(), out.size());
+  return out;
+}
+
+Blake2b512Digest Blake2b512::Of(std::string_view data) {
+  Blake2b512 h;
+  h.Update(data);
+  return h.Finish();
+}
+
+}  // namespace rdbundle

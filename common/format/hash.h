@@ -1,0 +1,53 @@
+// Streaming SHA-256 (OpenSSL EVP: uses the CPU's SHA extensions) and BLAKE2b (libsodium).
+#pragma once
+
+#include <sodium.h>
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/format/c_handles.h"
+
+namespace rdbundle {
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+using Blake2b512Digest = std::array<std::uint8_t, 64>;
+
+class Sha256 {
+ public:
+  Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  Sha256(Sha256&&) = default;
+  Sha256& operator=(Sha256&&) = default;
+
+  void Update(const void* data, std::size_t n);
+  void Update(std::string_view s) { Update(s.data(), s.size()); }
+  // Returns the digest and resets for reuse.
+  Sha256Digest Finish();
+  std::string FinishHex();
+
+  static Sha256Digest Of(std::string_view data);
+  static std::string HexOf(std::string_view data);
+
+ private:
+  EvpMdCtxPtr ctx_;
+};
+
+// BLAKE2b-512, as minisign uses for its prehashed ("ED") signatures.
+class Blake2b512 {
+ public:
+  Blake2b512();
+  void Update(const void* data, std::size_t n);
+  void Update(std::string_view s) { Update(s.data(), s.size()); }
+  Blake2b512Digest Finish();
+  static Blake2b512Digest Of(std::string_view data);
+
+ private:
+  crypto_generichash_state state_;
+};
+
+}  // namespace rdbundle

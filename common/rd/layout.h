@@ -1,0 +1,42 @@
+// Where Rancher Desktop and kuberlr keep their files on a machine: the destination roots an
+// install writes below (docs/rancher-desktop.md, "Cache directory" and "kuberlr").
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/base/status.h"
+#include "common/format/paths.h"
+
+namespace rdbundle {
+
+struct Destinations {
+  TargetOs os;
+  Arch arch;
+  std::string home;
+  std::string cache_dir;    // RD cache dir (CACHE)
+  std::string kuberlr_dir;  // <home>/.kuberlr (platform subdirectories below it)
+};
+
+struct DestinationOptions {
+  std::optional<TargetOs> os;  // default: host
+  std::optional<Arch> arch;    // default: host
+  std::optional<std::string> home;
+  std::optional<std::string> cache_dir;
+  std::optional<std::string> kuberlr_dir;
+};
+
+using GetEnvFn = std::function<std::optional<std::string>(const char*)>;
+std::optional<std::string> GetEnvReal(const char* name);
+
+// RD's cache dir per target OS (doc 2):
+//   linux:   $XDG_CACHE_HOME/rancher-desktop (only for the host's own layout and home),
+//            else <home>/.cache/rancher-desktop
+//   darwin:  <home>/Library/Caches/rancher-desktop
+//   windows: <home>/AppData/Local/rancher-desktop/cache (%LOCALAPPDATA%; from WSL pass
+//            --home /mnt/c/Users/<user>)
+// kuberlr: <home>/.kuberlr. Explicit cache_dir/kuberlr_dir win. home defaults to $HOME.
+Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const GetEnvFn& getenv);
+
+}  // namespace rdbundle
