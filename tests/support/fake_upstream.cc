@@ -224,8 +224,8 @@ std::vector<std::string> FakeUpstreamArgs(const std::string& base) {
 }
 
 std::string FakeUpstreamServer::ScriptPath() {
-  // __FILE__ is the absolute path CMake compiles this file by.
-  return JoinPath(DirName(__FILE__), "fake_upstream.py");
+  // Not __FILE__: ccache's base_dir and -ffile-prefix-map make it relative to the build dir.
+  return JoinPath(RDB_SOURCE_DIR, "tests/support/fake_upstream.py");
 }
 
 FakeUpstreamServer::FakeUpstreamServer(const std::string& root, const std::string& work_dir,
