@@ -114,47 +114,118 @@ Exit codes: 0 ok, 1 check failed (--require-kubectl-cover), 2 usage, 3 key or pa
             cache), 6 network, 130 interrupted.
 )";
 
-std::vector<OptionSpec> Specs() {
+// The commands; build has three forms (by its input), each with its own options.
+enum Command : CommandSet {
+  kKeygen = 1 << 0,
+  kBuildFetch = 1 << 1,    // build without --from or --from-rd-cache: fetches
+  kBuildFrom = 1 << 2,     // build --from DIR
+  kBuildRdCache = 1 << 3,  // build --from-rd-cache
+  kPlan = 1 << 4,
+  kVersionsJson = 1 << 5,
+};
+constexpr CommandSet kBuild = kBuildFetch | kBuildFrom | kBuildRdCache;
+constexpr CommandSet kBuildLocal = kBuildFrom | kBuildRdCache;
+constexpr CommandSet kFetching = kBuildFetch | kPlan;                  // what to fetch
+constexpr CommandSet kUpstream = kBuildFetch | kPlan | kVersionsJson;  // reads upstream
+
+// Every option and the commands it applies to: adding an option is one row here (plus its line
+// in kUsage, which CheckCommandTables requires until issue 18 generates the help from here).
+std::vector<OptionSpec> Options() {
   return {
-      {"public-key", 'p', true},    {"secret-key", 's', true},   {"unencrypted", 'W', false},
-      {"password-file", 0, true},   {"force", 0, false},         {"output", 'o', true},
-      {"from", 0, true},            {"from-rd-cache", 0, false}, {"home", 0, true},
-      {"cache-dir", 0, true},       {"kuberlr-dir", 0, true},    {"k3s", 0, true, true},
-      {"arch", 0, true, true},      {"kubectl", 0, true, true},  {"level", 0, true},
-      {"threads", 0, true},         {"detached-sig", 0, false},  {"require-kubectl-cover", 0, false},
-      {"dry-run", 0, false},        {"progress", 0, false},      {"no-progress", 0, false},
-      {"help", 'h', false},
-      // fetching
-      {"channel", 0, true, true},   {"minors", 0, true},         {"kubectl-platform", 0, true, true},
-      {"no-kubectl", 0, false},     {"json", 0, false},          {"download-dir", 0, true},
-      {"offline", 0, false},        {"parallel", 0, true},       {"channel-url", 0, true},
-      {"k3s-release-url", 0, true}, {"k3s-releases-api", 0, true}, {"kubectl-url", 0, true},
-      {"ca-bundle", 0, true},       {"insecure", 0, false},      {"retries", 0, true},
-      {"retry-delay-ms", 0, true},  {"connect-timeout", 0, true}, {"stall-timeout", 0, true},
+      {.name = "help", .short_name = 'h', .commands = kAllCommands, .help = "show this help"},
+      // keygen
+      {.name = "public-key", .short_name = 'p', .value = "FILE", .commands = kKeygen,
+       .help = "public key to write (default rdbundle.pub)"},
+      {.name = "secret-key", .short_name = 's', .value = "FILE", .commands = kKeygen,
+       .help = "secret key to write (default rdbundle.key)"},
+      {.name = "unencrypted", .short_name = 'W', .commands = kKeygen,
+       .help = "store the secret key without a password"},
+      {.name = "password-file", .value = "F", .commands = kKeygen,
+       .help = "the new password is the first line of F (else $RDBUNDLE_PASSWORD, else asked "
+               "twice on the terminal)"},
+      {.name = "force", .commands = kKeygen, .help = "overwrite existing key files"},
+      // build
+      {.name = "output", .short_name = 'o', .value = "OUT", .commands = kBuild,
+       .help = "bundle to write (as OUT.part until it is complete)"},
+      {.name = "secret-key", .short_name = 's', .value = "KEY", .commands = kBuild,
+       .help = "minisign secret key to sign with"},
+      {.name = "password-file", .value = "F", .commands = kBuild,
+       .help = "password of an encrypted KEY (else $RDBUNDLE_PASSWORD, else asked)"},
+      {.name = "from", .value = "DIR", .commands = kBuildFrom,
+       .help = "pack the kit in DIR (DIR/cache/k3s/..., DIR/kuberlr/...)"},
+      {.name = "from-rd-cache", .commands = kBuildRdCache,
+       .help = "pack what this machine's Rancher Desktop has: its cache and ~/.kuberlr"},
+      {.name = "home", .value = "DIR", .commands = kBuildRdCache,
+       .help = "home directory to read (default $HOME)"},
+      {.name = "cache-dir", .value = "DIR", .commands = kBuildRdCache,
+       .help = "Rancher Desktop cache dir (default derived from the home)"},
+      {.name = "kuberlr-dir", .value = "DIR", .commands = kBuildRdCache,
+       .help = "kuberlr dir (default <home>/.kuberlr)"},
+      {.name = "k3s", .value = "VERSION", .repeatable = true, .commands = kBuild | kPlan,
+       .help = "an exact k3s version, e.g. v1.30.4+k3s1"},
+      {.name = "arch", .value = "ARCH", .repeatable = true, .commands = kBuildLocal,
+       .help = "k3s arch: amd64 | arm64 (default: every arch found)"},
+      {.name = "arch", .value = "ARCH", .repeatable = true, .commands = kUpstream,
+       .help = "k3s arch: amd64 | arm64 (default: this machine's)"},
+      {.name = "kubectl", .value = "X.Y.Z/OS/ARCH", .repeatable = true,
+       .commands = kBuild | kPlan, .help = "an exact kubectl, e.g. 1.30.4/linux/amd64"},
+      {.name = "level", .value = "N", .commands = kBuild,
+       .help = "zstd level, 1 to 22 (default 3)"},
+      {.name = "threads", .value = "N", .commands = kBuild,
+       .help = "threads for hashing and compression (default: one per core)"},
+      {.name = "detached-sig", .commands = kBuild,
+       .help = "also write OUT.minisig (check: minisign -Vm OUT -p KEY.pub)"},
+      {.name = "require-kubectl-cover", .commands = kBuild,
+       .help = "fail (exit 1) when a bundled k3s minor has no bundled kubectl within one minor"},
+      {.name = "dry-run", .commands = kBuild,
+       .help = "check the inputs and print the manifest; write nothing (-s optional)"},
+      {.name = "force", .commands = kBuild, .help = "overwrite an existing OUT (and OUT.minisig)"},
+      {.name = "progress", .commands = kBuild, .help = "progress on stderr even when piped"},
+      {.name = "no-progress", .commands = kBuild, .help = "no progress, even on a terminal"},
+      // fetching: selection
+      {.name = "channel", .value = "NAME", .repeatable = true, .commands = kFetching,
+       .help = "the release a k3s channel points to: stable, latest, v1.30 ..."},
+      {.name = "minors", .value = "A-B", .commands = kFetching,
+       .help = "the newest release of each minor from A to B, e.g. 1.29-1.31"},
+      {.name = "kubectl-platform", .value = "OS/ARCH", .repeatable = true,
+       .commands = kFetching,
+       .help = "the fewest kubectls for OS/ARCH that serve every chosen k3s minor"},
+      {.name = "no-kubectl", .commands = kFetching, .help = "no kubectl at all"},
+      {.name = "json", .commands = kPlan, .help = "machine-readable output"},
+      // versions-json
+      {.name = "output", .short_name = 'o', .value = "FILE", .commands = kVersionsJson,
+       .help = "write k3s-versions.json atomically to FILE (default: stdout)"},
+      // fetching: download cache and transfers
+      {.name = "download-dir", .value = "DIR", .commands = kUpstream,
+       .help = "where downloads go and stay (default $XDG_CACHE_HOME/rdbundle/downloads)"},
+      {.name = "offline", .commands = kUpstream,
+       .help = "no network: only the download dir (what an earlier build fetched)"},
+      {.name = "parallel", .value = "N", .commands = kBuildFetch,
+       .help = "downloads at a time (default 4)"},
+      {.name = "channel-url", .value = "URL", .commands = kUpstream,
+       .help = "default https://update.k3s.io/v1-release/channels"},
+      {.name = "k3s-release-url", .value = "URL", .commands = kUpstream,
+       .help = "default https://github.com/k3s-io/k3s/releases/download"},
+      {.name = "k3s-releases-api", .value = "URL", .commands = kUpstream,
+       .help = "default https://api.github.com/repos/k3s-io/k3s/releases"},
+      {.name = "kubectl-url", .value = "URL", .commands = kUpstream,
+       .help = "default https://dl.k8s.io/release"},
+      {.name = "ca-bundle", .value = "FILE", .commands = kUpstream,
+       .help = "trust the CAs in FILE (PEM) for TLS"},
+      {.name = "insecure", .commands = kUpstream,
+       .help = "do not verify TLS certificates (warns; the digests are still checked)"},
+      {.name = "retries", .value = "N", .commands = kUpstream,
+       .help = "retries of a failed transfer (default 4; backoff with jitter)"},
+      {.name = "retry-delay-ms", .value = "N", .commands = kUpstream,
+       .help = "first backoff (default 1000, doubling up to 30 s)"},
+      {.name = "connect-timeout", .value = "S", .commands = kUpstream,
+       .help = "seconds to connect (default 30)"},
+      {.name = "stall-timeout", .value = "S", .commands = kUpstream,
+       .help = "abort a transfer slower than 1 KiB/s for S seconds (default 60)"},
   };
 }
 
-// Options of the fetching commands.
-const std::vector<std::string> kUpstreamOptions = {
-    "download-dir", "offline",     "channel-url",    "k3s-release-url", "k3s-releases-api",
-    "kubectl-url",  "ca-bundle",   "insecure",       "retries",         "retry-delay-ms",
-    "connect-timeout", "stall-timeout"};
-const std::vector<std::string> kFetchSelectionOptions = {"channel", "minors", "kubectl-platform",
-                                                         "no-kubectl"};
-
-// Rejects options that the command does not use, so a typo is never silently ignored.
-Status OnlyOptions(const ParsedArgs& a, const std::string& cmd,
-                   const std::vector<std::string>& allowed) {
-  RDB_RETURN_IF_ERROR(CheckOptionsApply(a, Specs(), cmd, allowed));
-  if (!a.positional().empty()) {
-    return Status::Usage(cmd + " takes no argument \"" + a.positional()[0] + "\"");
-  }
-  return Status::Ok();
-}
-
 Status Keygen(const ParsedArgs& a) {
-  RDB_RETURN_IF_ERROR(OnlyOptions(a, "keygen", {"public-key", "secret-key", "unencrypted",
-                                                "password-file", "force"}));
   KeygenOptions o;
   if (auto v = a.Get("public-key")) o.public_key_path = *v;
   if (auto v = a.Get("secret-key")) o.secret_key_path = *v;
@@ -289,17 +360,6 @@ Result<FetchOptions> GetFetchOptions(const ParsedArgs& a) {
   return f;
 }
 
-// --from or --from-rd-cache: none of the fetching options apply.
-Status NoFetchOptions(const ParsedArgs& a) {
-  for (const auto& name : JoinOptionLists(JoinOptionLists(kUpstreamOptions, kFetchSelectionOptions), {"parallel"})) {
-    if (a.Has(name)) {
-      return Status::Usage("option --" + name + " applies when build fetches (without --from "
-                           "and --from-rd-cache)");
-    }
-  }
-  return Status::Ok();
-}
-
 Result<BuildOptions> GetBuildOptions(const ParsedArgs& a) {
   BuildOptions o;
   o.output = a.Get("output").value_or("");
@@ -310,7 +370,6 @@ Result<BuildOptions> GetBuildOptions(const ParsedArgs& a) {
   o.rd.cache_dir = a.Get("cache-dir");
   o.rd.kuberlr_dir = a.Get("kuberlr-dir");
   if (o.from_dir || o.from_rd_cache) {
-    RDB_RETURN_IF_ERROR(NoFetchOptions(a));
     RDB_ASSIGN_OR_RETURN(o.selection, GetSelection(a));
   } else {
     RDB_ASSIGN_OR_RETURN(o.fetch, GetFetchOptions(a));
@@ -331,12 +390,6 @@ Result<BuildOptions> GetBuildOptions(const ParsedArgs& a) {
 }
 
 Status Build(const ParsedArgs& a) {
-  const std::vector<std::string> local = {
-      "output", "secret-key", "password-file", "from", "from-rd-cache", "home", "cache-dir",
-      "kuberlr-dir", "k3s", "arch", "kubectl", "level", "threads", "detached-sig",
-      "require-kubectl-cover", "dry-run", "force", "progress", "no-progress", "parallel"};
-  RDB_RETURN_IF_ERROR(OnlyOptions(
-      a, "build", JoinOptionLists(JoinOptionLists(local, kUpstreamOptions), kFetchSelectionOptions)));
   RDB_ASSIGN_OR_RETURN(BuildOptions o, GetBuildOptions(a));
   return RunBuild(DefaultFs(), o, stdout, stderr);
 }
@@ -349,9 +402,6 @@ Result<Upstream::Options> GetReadOnlyUpstream(const ParsedArgs& a) {
 }
 
 Status Plan(const ParsedArgs& a) {
-  RDB_RETURN_IF_ERROR(OnlyOptions(
-      a, "plan",
-      JoinOptionLists(JoinOptionLists(kUpstreamOptions, kFetchSelectionOptions), {"k3s", "arch", "kubectl", "json"})));
   RDB_ASSIGN_OR_RETURN(PlanRequest request, GetPlanRequest(a));
   RDB_ASSIGN_OR_RETURN(Upstream::Options u, GetReadOnlyUpstream(a));
   Upstream upstream(DefaultFs(), u);
@@ -362,7 +412,6 @@ Status Plan(const ParsedArgs& a) {
 }
 
 Status VersionsJson(const ParsedArgs& a) {
-  RDB_RETURN_IF_ERROR(OnlyOptions(a, "versions-json", JoinOptionLists(kUpstreamOptions, {"output", "arch"})));
   RDB_ASSIGN_OR_RETURN(KitSelection sel, GetSelection(a));
   const std::vector<Arch> arches = sel.arches.empty() ? std::vector<Arch>{HostArch()} : sel.arches;
   RDB_ASSIGN_OR_RETURN(Upstream::Options u, GetReadOnlyUpstream(a));
@@ -380,13 +429,25 @@ Status VersionsJson(const ParsedArgs& a) {
   return WriteFileAtomic(DefaultFs(), out, text, 0644);
 }
 
-// One entry per command.
-Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
-  if (cmd == "keygen") return Keygen(a);
-  if (cmd == "build") return Build(a);
-  if (cmd == "plan") return Plan(a);
-  if (cmd == "versions-json") return VersionsJson(a);
-  return Status::Usage("unknown command \"" + cmd + "\" (see rdbundle-pack --help)");
+// Every command (each form of one): adding one is a row here (plus its section in kUsage).
+std::vector<CommandSpec> Commands() {
+  return {
+      {.id = kKeygen, .name = "keygen", .summary = "make a signing key pair (minisign format)",
+       .run = Keygen},
+      {.id = kBuildFetch, .name = "build",
+       .summary = "fetch a kit from upstream (or a mirror) and pack it into one signed .rdbundle",
+       .run = Build},
+      {.id = kBuildFrom, .name = "build", .when = "from",
+       .summary = "pack a local kit into one signed .rdbundle", .run = Build},
+      {.id = kBuildRdCache, .name = "build", .when = "from-rd-cache",
+       .summary = "pack this machine's Rancher Desktop cache into one signed .rdbundle",
+       .run = Build},
+      {.id = kPlan, .name = "plan", .summary = "show what a fetching build would download",
+       .run = Plan},
+      {.id = kVersionsJson, .name = "versions-json",
+       .summary = "write k3s-versions.json as Rancher Desktop builds it from upstream",
+       .run = VersionsJson},
+  };
 }
 
 }  // namespace
@@ -395,5 +456,5 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
 int main(int argc, char** argv) {
   namespace packer = rdbundle::packer;
   return rdbundle::RunCommandProgram(
-      {"rdbundle-pack", packer::kUsage, packer::Specs(), packer::Dispatch}, argc, argv);
+      {"rdbundle-pack", packer::kUsage, packer::Commands(), packer::Options()}, argc, argv);
 }

@@ -54,28 +54,64 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 signature or key, 4 corrupt bundle,
             5 I/O or disk space, 130 interrupted.
 )";
 
-std::vector<OptionSpec> Specs() {
+// The commands; list has two forms.
+enum Command : CommandSet {
+  kVerify = 1 << 0,
+  kList = 1 << 1,           // list BUNDLE
+  kListInstalled = 1 << 2,  // list --installed
+  kInstall = 1 << 3,
+  kDoctor = 1 << 4,
+};
+constexpr CommandSet kReadsBundle = kVerify | kList | kInstall;
+constexpr CommandSet kDestinations = kListInstalled | kInstall | kDoctor;
+
+// Every option and the commands it applies to: adding an option is one row here (plus its line
+// in kUsage, which CheckCommandTables requires until issue 18 generates the help from here).
+std::vector<OptionSpec> Options() {
   return {
-      {"public-key", 'p', true, true}, {"trusted-dir", 0, true},  {"max-window-log", 0, true},
-      {"progress", 0, false},          {"no-progress", 0, false}, {"target-os", 0, true},
-      {"target-arch", 0, true},        {"home", 0, true},         {"cache-dir", 0, true},
-      {"kuberlr-dir", 0, true},        {"dry-run", 0, false},     {"all-platforms", 0, false},
-      {"force", 0, false},             {"require-kubectl-cover", 0, false},
-      {"json", 0, false},              {"installed", 0, false},   {"help", 'h', false},
-      {"deep", 0, false},              {"fix", 0, false},
+      {.name = "help", .short_name = 'h', .commands = kAllCommands, .help = "show this help"},
+      // trust and reading
+      {.name = "public-key", .short_name = 'p', .value = "FILE", .repeatable = true,
+       .commands = kReadsBundle, .help = "trusted minisign public key; when given, only these"},
+      {.name = "trusted-dir", .value = "DIR", .commands = kReadsBundle,
+       .help = "trust every *.pub in DIR (default: $XDG_CONFIG_HOME/rdbundle/trusted)"},
+      {.name = "max-window-log", .value = "N", .commands = kReadsBundle,
+       .help = "largest zstd window to accept, 2^N bytes (default 27, at most 31)"},
+      {.name = "progress", .commands = kReadsBundle, .help = "progress on stderr even when piped"},
+      {.name = "no-progress", .commands = kReadsBundle, .help = "no progress, even on a terminal"},
+      // destinations
+      {.name = "target-os", .value = "OS", .commands = kDestinations,
+       .help = "linux | darwin | windows (write another OS's layout; default this machine's)"},
+      {.name = "target-arch", .value = "ARCH", .commands = kDestinations,
+       .help = "amd64 | arm64 (default this machine's)"},
+      {.name = "home", .value = "DIR", .commands = kDestinations,
+       .help = "home directory (e.g. /mnt/c/Users/<you> from WSL)"},
+      {.name = "cache-dir", .value = "DIR", .commands = kDestinations,
+       .help = "Rancher Desktop cache dir (overrides the one derived from --home)"},
+      {.name = "kuberlr-dir", .value = "DIR", .commands = kDestinations,
+       .help = "kuberlr dir (default <home>/.kuberlr)"},
+      // install
+      {.name = "dry-run", .commands = kInstall, .help = "verify and show the plan, write nothing"},
+      {.name = "all-platforms", .commands = kInstall,
+       .help = "also install other arches' k3s files and other platforms' kubectls"},
+      {.name = "force", .commands = kInstall,
+       .help = "rewrite files even when already installed and unchanged"},
+      {.name = "require-kubectl-cover", .commands = kInstall,
+       .help = "exit 1 when a cached k3s version has no kubectl within one minor"},
+      // list, doctor
+      {.name = "installed", .commands = kListInstalled,
+       .help = "show the bundles installed into the RD cache"},
+      {.name = "json", .commands = kList | kListInstalled | kDoctor,
+       .help = "machine-readable output"},
+      {.name = "deep", .commands = kDoctor,
+       .help = "also hash the k3s image archives (default: only the k3s binaries)"},
+      {.name = "fix", .commands = kDoctor,
+       .help = "add the complete cached k3s versions to k3s-versions.json"},
   };
 }
 
-// Rejects options that the command does not use, so a typo is never silently ignored.
-Status OnlyOptions(const ParsedArgs& a, const std::string& cmd,
-                   const std::vector<std::string>& allowed) {
-  return CheckOptionsApply(a, Specs(), cmd, allowed);
-}
-
-Result<ReadOptions> GetReadOptions(const ParsedArgs& a, const std::string& cmd) {
-  if (a.positional().size() != 1) {
-    return Status::Usage(cmd + " needs exactly one BUNDLE (a file, or - for stdin)");
-  }
+// verify, list and install: BUNDLE (its one operand) and how to trust and read it.
+Result<ReadOptions> GetReadOptions(const ParsedArgs& a) {
   ReadOptions r;
   r.bundle = a.positional()[0];
   r.keys.public_keys = a.GetAll("public-key");
@@ -106,58 +142,60 @@ Result<DestinationOptions> GetDestOptions(const ParsedArgs& a) {
   return d;
 }
 
-const std::vector<std::string> kReadOpts = {"public-key", "trusted-dir", "max-window-log",
-                                            "progress", "no-progress"};
-const std::vector<std::string> kDestOpts = {"target-os", "target-arch", "home", "cache-dir",
-                                            "kuberlr-dir"};
+Status Verify(const ParsedArgs& a) {
+  RDB_ASSIGN_OR_RETURN(ReadOptions r, GetReadOptions(a));
+  return RunVerify(DefaultFs(), r, stdout);
+}
 
+Status List(const ParsedArgs& a) {
+  ListCommand c;
+  RDB_ASSIGN_OR_RETURN(c.read, GetReadOptions(a));
+  c.json = a.Has("json");
+  return RunList(DefaultFs(), c, stdout);
+}
 
-Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
-  Fs& fs = DefaultFs();
-  if (cmd == "verify") {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, kReadOpts));
-    RDB_ASSIGN_OR_RETURN(ReadOptions r, GetReadOptions(a, cmd));
-    return RunVerify(fs, r, stdout);
-  }
-  if (cmd == "list" && a.Has("installed")) {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists({"installed", "json"}, kDestOpts)));
-    if (!a.positional().empty()) return Status::Usage("list --installed takes no BUNDLE");
-    ListInstalledCommand c;
-    RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
-    c.json = a.Has("json");
-    return RunListInstalled(fs, c, stdout);
-  }
-  if (cmd == "list") {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists({"json"}, kReadOpts)));
-    ListCommand c;
-    RDB_ASSIGN_OR_RETURN(c.read, GetReadOptions(a, cmd));
-    c.json = a.Has("json");
-    return RunList(fs, c, stdout);
-  }
-  if (cmd == "install") {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists(JoinOptionLists(kReadOpts, kDestOpts),
-                                                    {"dry-run", "all-platforms", "force",
-                                                     "require-kubectl-cover"})));
-    InstallCommand c;
-    RDB_ASSIGN_OR_RETURN(c.read, GetReadOptions(a, cmd));
-    RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
-    c.dry_run = a.Has("dry-run");
-    c.all_platforms = a.Has("all-platforms");
-    c.force = a.Has("force");
-    c.require_kubectl_cover = a.Has("require-kubectl-cover");
-    return RunInstall(fs, c, stdout);
-  }
-  if (cmd == "doctor") {
-    RDB_RETURN_IF_ERROR(OnlyOptions(a, cmd, JoinOptionLists(kDestOpts, {"deep", "json", "fix"})));
-    if (!a.positional().empty()) return Status::Usage("doctor takes no arguments");
-    DoctorCommand c;
-    RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
-    c.deep = a.Has("deep");
-    c.json = a.Has("json");
-    c.fix = a.Has("fix");
-    return RunDoctor(fs, c, DoctorEnv{}, stdout);
-  }
-  return Status::Usage("unknown command \"" + cmd + "\" (see rdbundle-unpack --help)");
+Status ListInstalled(const ParsedArgs& a) {
+  ListInstalledCommand c;
+  RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
+  c.json = a.Has("json");
+  return RunListInstalled(DefaultFs(), c, stdout);
+}
+
+Status Install(const ParsedArgs& a) {
+  InstallCommand c;
+  RDB_ASSIGN_OR_RETURN(c.read, GetReadOptions(a));
+  RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
+  c.dry_run = a.Has("dry-run");
+  c.all_platforms = a.Has("all-platforms");
+  c.force = a.Has("force");
+  c.require_kubectl_cover = a.Has("require-kubectl-cover");
+  return RunInstall(DefaultFs(), c, stdout);
+}
+
+Status Doctor(const ParsedArgs& a) {
+  DoctorCommand c;
+  RDB_ASSIGN_OR_RETURN(c.dest, GetDestOptions(a));
+  c.deep = a.Has("deep");
+  c.json = a.Has("json");
+  c.fix = a.Has("fix");
+  return RunDoctor(DefaultFs(), c, DoctorEnv{}, stdout);
+}
+
+// Every command (each form of one): adding one is a row here (plus its section in kUsage).
+std::vector<CommandSpec> Commands() {
+  return {
+      {.id = kVerify, .name = "verify", .operands = {"BUNDLE"},
+       .summary = "check the signature and every file; write nothing", .run = Verify},
+      {.id = kList, .name = "list", .operands = {"BUNDLE"},
+       .summary = "show the signed manifest (after the signature check)", .run = List},
+      {.id = kListInstalled, .name = "list", .when = "installed",
+       .summary = "show the bundles installed into the RD cache", .run = ListInstalled},
+      {.id = kInstall, .name = "install", .operands = {"BUNDLE"},
+       .summary = "verify and place the files into the RD cache and ~/.kuberlr", .run = Install},
+      {.id = kDoctor, .name = "doctor",
+       .summary = "say exactly what is missing for Rancher Desktop to start offline",
+       .run = Doctor},
+  };
 }
 
 }  // namespace
@@ -166,5 +204,7 @@ Status Dispatch(const std::string& cmd, const ParsedArgs& a) {
 int main(int argc, char** argv) {
   namespace unpacker = rdbundle::unpacker;
   return rdbundle::RunCommandProgram(
-      {"rdbundle-unpack", unpacker::kUsage, unpacker::Specs(), unpacker::Dispatch}, argc, argv);
+      {"rdbundle-unpack", unpacker::kUsage, unpacker::Commands(),
+                                      unpacker::Options()},
+      argc, argv);
 }

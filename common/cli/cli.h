@@ -2,6 +2,7 @@
 // errors (minisign's "Duplicate option"), never silently ignored.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -13,11 +14,26 @@
 
 namespace rdbundle {
 
+// The commands of a program, one bit each (a program declares its own enum of them), and the
+// set of commands an option belongs to. A "command" here is one form of a command word: e.g.
+// `list` and `list --installed` are two, with their own options and operands.
+using CommandSet = std::uint64_t;
+inline constexpr CommandSet kAllCommands = ~CommandSet{0};
+
+// One row of a program's option table. The table is the one place an option is declared: the
+// parser, the "does not apply to" check and (issue 18) per-command help, man pages and shell
+// completions all read it. An option may have several rows with disjoint `commands` when its
+// help differs per command (e.g. --output of build and of versions-json); such rows agree on
+// short_name, taking a value and repeatable (CheckCommandTables).
 struct OptionSpec {
-  std::string name;     // long name without "--", e.g. "output"
-  char short_name = 0;  // e.g. 'o', or 0
-  bool takes_value = false;
-  bool repeatable = false;
+  std::string name;          // long name without "--", e.g. "output"
+  char short_name = 0;       // e.g. 'o', or 0
+  std::string value;         // placeholder of the value in help, e.g. "FILE"; empty: a flag
+  bool repeatable = false;   // may be given more than once (GetAll)
+  CommandSet commands = 0;   // the commands it applies to (0 is a table error)
+  std::string help;          // one line: what it does and its default
+
+  bool takes_value() const { return !value.empty(); }
 };
 
 class ParsedArgs {
@@ -45,22 +61,43 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
 Result<long long> ParseIntOption(std::string_view option, std::string_view value, long long lo,
                                  long long hi);
 
-// kUsage "option --NAME does not apply to CMD" for the first option of `specs` (in their order)
-// that was given but is not in `allowed`, so a typo or a misplaced option is never silently
-// ignored. --help always applies.
-Status CheckOptionsApply(const ParsedArgs& a, const std::vector<OptionSpec>& specs,
-                         std::string_view cmd, const std::vector<std::string>& allowed);
-// `a` followed by `b`: the allowed options of a command, from shared groups.
-std::vector<std::string> JoinOptionLists(std::vector<std::string> a,
-                                         const std::vector<std::string>& b);
+// One row of a program's command table.
+struct CommandSpec {
+  CommandSet id = 0;     // one bit of the program's command enum
+  std::string name;      // the command word, e.g. "list"; "" for a program without commands
+  std::string when;      // a form of `name`: this row applies when option --`when` is given
+                         // (e.g. "installed"); "" for the form used when no other one applies
+  std::vector<std::string> operands;  // the positional arguments, all required: {"BUNDLE"}
+  std::string summary;   // one line, for the list of commands
+  std::function<Status(const ParsedArgs& args)> run;
 
-// A program made of commands (`NAME <command> [options]`).
+  // "list --installed", "list", "build --from"; in messages.
+  std::string Label() const { return when.empty() ? name : name + " --" + when; }
+};
+
+// A program made of commands (`NAME <command> [options] [operands]`), or of one command with an
+// empty name (`NAME [options] [operands]`).
 struct CommandProgram {
   const char* name;   // "rdbundle-pack": --version, and the prefix of every error line
   const char* usage;  // --help (stdout, exit 0); no arguments at all (stderr, exit 2)
-  std::vector<OptionSpec> specs;
-  std::function<Status(const std::string& cmd, const ParsedArgs& args)> dispatch;
+  std::vector<CommandSpec> commands;
+  std::vector<OptionSpec> options;  // include {"help", 'h'} for all commands
 };
+
+// The command row for `cmd` and the parsed options: its form (the first row of that name whose
+// `when` option was given, else its row without `when`); kUsage "option --NAME does not apply
+// to LABEL" for the first option (in table order) given but not declared for that form, so a
+// typo or a misplaced option is never silently ignored (--help always applies); kUsage when the
+// operands are not exactly the declared ones.
+Result<const CommandSpec*> SelectCommand(const CommandProgram& p, std::string_view cmd,
+                                         const ParsedArgs& a);
+
+// Internal consistency of the tables, checked on every run (kInternal, naming the row): command
+// ids are distinct single bits and names are not reused across forms without `when`; every
+// option applies to some declared command, each `when` is an option of its own form; rows of one
+// name agree on short_name, taking a value and repeatable and do not overlap; a short name
+// belongs to one option; every option is mentioned in `usage`.
+Status CheckCommandTables(const CommandProgram& p);
 
 // The whole of main() for such a program: --help and --version, the interrupt handlers,
 // parsing, the command, then one error line "NAME: message" and the error's exit code. An

@@ -536,7 +536,9 @@ TEST_F(FetchCli, OptionErrors) {
   auto with_from = Run(RDB_PACK_BIN, {"build", "--from", tmp_.path(), "--channel", "stable", "-o",
                                       tmp_.Sub("x.rdbundle"), "-s", key_});
   EXPECT_EQ(with_from.exit_code, 2) << with_from.Describe();
-  EXPECT_TRUE(Contains(with_from.err, "--channel applies when build fetches")) << with_from.err;
+  EXPECT_TRUE(Contains(with_from.err, "option --channel does not apply to build --from (only to "
+                                     "build without --from or --from-rd-cache)"))
+      << with_from.err;
   auto file_url = Run(RDB_PACK_BIN, {"plan", "--kubectl-url", "file:///srv/mirror"});
   EXPECT_EQ(file_url.exit_code, 2) << file_url.Describe();
   EXPECT_TRUE(Contains(file_url.err, "only http:// and https:// URLs are supported")) << file_url.err;

@@ -31,9 +31,12 @@ Result<std::uint64_t> ParseSize(const std::string& option, std::string v) {
 }
 
 Status Run(const std::vector<std::string>& args) {
-  RDB_ASSIGN_OR_RETURN(ParsedArgs a, ParseArgs(args, {{"binary-bytes", 0, true},
-                                                      {"images-bytes", 0, true},
-                                                      {"kubectl-bytes", 0, true}}));
+  const std::vector<OptionSpec> specs = {
+      {.name = "binary-bytes", .value = "N", .commands = kAllCommands},
+      {.name = "images-bytes", .value = "N", .commands = kAllCommands},
+      {.name = "kubectl-bytes", .value = "N", .commands = kAllCommands},
+  };
+  RDB_ASSIGN_OR_RETURN(ParsedArgs a, ParseArgs(args, specs));
   if (a.positional().size() != 1) return Status::Usage("give one ROOT directory (see --help)");
   FakeUpstreamSpec spec = FakeUpstreamSpec::Standard();
   if (auto v = a.Get("binary-bytes")) {

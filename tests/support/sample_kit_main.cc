@@ -90,11 +90,20 @@ Status ApplySizes(const ParsedArgs& a, SampleKitSpec& spec) {
 
 Status Run(const std::vector<std::string>& args) {
   const std::vector<OptionSpec> specs = {
-      {"k3s", 0, true, true},      {"no-k3s", 0, false},        {"arch", 0, true, true},
-      {"kubectl", 0, true, true},  {"no-kubectl", 0, false},    {"binary-bytes", 0, true},
-      {"images-bytes", 0, true},   {"kubectl-bytes", 0, true},  {"images", 0, true},
-      {"no-versions-json", 0, false}, {"extra-listed", 0, true, true}, {"seed", 0, true},
-      {"cache-dir", 0, true},      {"kuberlr-dir", 0, true},
+      {.name = "k3s", .value = "VERSION", .repeatable = true, .commands = kAllCommands},
+      {.name = "no-k3s", .commands = kAllCommands},
+      {.name = "arch", .value = "ARCH", .repeatable = true, .commands = kAllCommands},
+      {.name = "kubectl", .value = "X.Y.Z/OS/ARCH", .repeatable = true, .commands = kAllCommands},
+      {.name = "no-kubectl", .commands = kAllCommands},
+      {.name = "binary-bytes", .value = "N", .commands = kAllCommands},
+      {.name = "images-bytes", .value = "N", .commands = kAllCommands},
+      {.name = "kubectl-bytes", .value = "N", .commands = kAllCommands},
+      {.name = "images", .value = "tar.zst|tar", .commands = kAllCommands},
+      {.name = "no-versions-json", .commands = kAllCommands},
+      {.name = "extra-listed", .value = "VERSION", .repeatable = true, .commands = kAllCommands},
+      {.name = "seed", .value = "N", .commands = kAllCommands},
+      {.name = "cache-dir", .value = "D", .commands = kAllCommands},
+      {.name = "kuberlr-dir", .value = "K", .commands = kAllCommands},
   };
   RDB_ASSIGN_OR_RETURN(ParsedArgs a, ParseArgs(args, specs));
   SampleKitSpec spec;

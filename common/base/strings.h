@@ -1,0 +1,13 @@
+// Small string helpers shared by messages and output.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rdbundle {
+
+// `parts` with `sep` between them: Join({"a", "b"}, ", ") is "a, b"; {} gives "".
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+
+}  // namespace rdbundle
