@@ -177,6 +177,14 @@ resolve_source() {
       VERSION=$g; TREE=$SRC/${src}_$g/$(cat "$SRC/${src}_$g/.tree"); return 0
     fi
   fi
+  # one fetch at a time (two targets may be built at once)
+  mkdir -p "$SRC"; exec 9>"$SRC/.lock"; flock 9
+  if [ -f "$memo" ]; then
+    local w g; read -r w g <"$memo"
+    if [ "$w" = "$want" ] && [ -f "$SRC/${src}_$g/.tree" ]; then
+      exec 9>&-; VERSION=$g; TREE=$SRC/${src}_$g/$(cat "$SRC/${src}_$g/.tree"); return 0
+    fi
+  fi
   local candidates=("$want") v
   while read -r v; do
     [ "$v" = "$want" ] || candidates+=("$v")
@@ -186,7 +194,7 @@ resolve_source() {
     if fetch_source "$src" "$v"; then
       [ "$v" = "$want" ] ||
         log "warning: $src: the archive has no source of $want (the version the Linux build uses); using $v"
-      mkdir -p "$SRC/.resolved"; echo "$want $v" >"$memo"
+      mkdir -p "$SRC/.resolved"; echo "$want $v" >"$memo"; exec 9>&-
       VERSION=$v; TREE=$SRC/${src}_$v/$(cat "$SRC/${src}_$v/.tree"); return 0
     fi
   done

@@ -25,4 +25,9 @@ build() {
     -DCURL_USE_LIBPSL=OFF -DCURL_USE_LIBSSH2=OFF -DCURL_USE_LIBSSH=OFF -DUSE_LIBIDN2=OFF \
     -DUSE_NGHTTP2=OFF -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DCURL_USE_GSSAPI=OFF \
     -DCMAKE_DISABLE_FIND_PACKAGE_ZLIB=ON
+  # curl writes the compiler's implicit link libraries into libcurl.pc; with zig those are
+  # files in zig's cache (its libc.a, compiler_rt, and the UBSan runtime of the -O0 compiler
+  # probe), which must never be linked explicitly.
+  sed -i -E "s#[^ ]*$ZIG_HOME/cache/[^ ]*##g" "$PREFIX/lib/pkgconfig/libcurl.pc"
+  ! grep -rq "$ZIG_HOME/cache" "$PREFIX/lib/pkgconfig" "$PREFIX/lib/cmake"
 }
