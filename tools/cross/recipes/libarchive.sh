@@ -4,6 +4,19 @@
 # ADD_LIBRARY(archive SHARED ...)). Consumers must define LIBARCHIVE_STATIC (Windows).
 DEB_BINARY=libarchive-dev
 build() {
+  if [ "$OS" = darwin ]; then
+    # On __APPLE__ libarchive always takes zip encryption and HMAC from CommonCrypto, whose
+    # CommonCryptor.h and CommonHMAC.h zig does not ship (only CommonDigest.h). tar needs
+    # neither: switch them off as they are off on the other targets (no crypto library).
+    cp -a "$TREE" "$B/patched"; chmod -R u+w "$B/patched"
+    local h
+    for h in archive_cryptor_private.h archive_hmac_private.h; do
+      sed -i 's|^#ifdef __APPLE__$|#if 0 /* rdbundle: no CommonCryptor.h/CommonHMAC.h in zig */|' \
+        "$B/patched/libarchive/$h"
+      grep -q 'rdbundle: no CommonCryptor' "$B/patched/libarchive/$h"
+    done
+    TREE=$B/patched
+  fi
   autotools_build \
     --disable-bsdtar --disable-bsdcat --disable-bsdcpio --disable-acl --disable-xattr \
     --disable-posix-regex-lib \
