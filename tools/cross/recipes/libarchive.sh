@@ -4,6 +4,7 @@
 # ADD_LIBRARY(archive SHARED ...)). Consumers must define LIBARCHIVE_STATIC (Windows).
 DEB_BINARY=libarchive-dev
 build() {
+  local extra=()
   if [ "$OS" = darwin ]; then
     # On __APPLE__ libarchive always takes zip encryption and HMAC from CommonCrypto, whose
     # CommonCryptor.h and CommonHMAC.h zig does not ship (only CommonDigest.h). tar needs
@@ -16,8 +17,11 @@ build() {
       grep -q 'rdbundle: no CommonCryptor' "$B/patched/libarchive/$h"
     done
     TREE=$B/patched
+    # readpassphrase() is in libSystem but zig has no <readpassphrase.h>; libarchive_fe
+    # (built even without bsdtar) then uses its own
+    extra+=(ac_cv_func_readpassphrase=no)
   fi
-  autotools_build \
+  autotools_build "${extra[@]}" \
     --disable-bsdtar --disable-bsdcat --disable-bsdcpio --disable-acl --disable-xattr \
     --disable-posix-regex-lib \
     --without-zlib --without-bz2lib --without-libb2 --without-iconv --without-libiconv-prefix \
