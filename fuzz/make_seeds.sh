@@ -57,4 +57,19 @@ open(sys.argv[2], "wb").write(b"\x03" + json.dumps(releases, separators=(",", ":
 EOF
 add releases_json "$tmp/releases"
 
+# OCI registry answers and references (packer/oci_*.h), as distribution 2.8 and oras write them.
+seed() {  # seed TARGET TEXT
+  printf '%s' "$2" >"$tmp/seed"
+  add "$1" "$tmp/seed"
+}
+d=sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a
+b=sha256:$(printf b%.0s $(seq 64))
+seed oci_ref 'oci://127.0.0.1:5000/rd/kit:2026-12'
+seed oci_ref "oci://[::1]/kit@$d"
+seed oci_ref 'oci://registry.example.com/a__b/c-d.e'
+seed oci_manifest "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"artifactType\":\"application/vnd.rdbundle.bundle.v1\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"$d\",\"size\":2,\"data\":\"e30=\"},\"layers\":[{\"mediaType\":\"application/vnd.rdbundle.bundle.v1.tar+zstd\",\"digest\":\"$b\",\"size\":123,\"annotations\":{\"org.opencontainers.image.title\":\"kit.rdbundle\"}},{\"mediaType\":\"application/vnd.rdbundle.signature.v1.minisign\",\"digest\":\"$d\",\"size\":412}],\"annotations\":{\"io.rdbundle.bundle-id\":\"0123456789abcdef0123456789abcdef\",\"org.opencontainers.image.created\":\"2026-11-25T13:39:39Z\"}}"
+seed oci_manifest "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"size\":1469,\"digest\":\"$b\"},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\":2479,\"digest\":\"$d\"}]}"
+seed oci_tags '{"name":"rd/kit","tags":["2026-12","latest","sha256-44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"]}'
+seed oci_tags '{"name":"rd/kit","tags":null}'
+
 printf 'fuzz/corpus: %s files, %s\n' "$(find "$corpus" -type f | wc -l)" "$(du -sh "$corpus" | cut -f1)"
