@@ -60,13 +60,16 @@ std::optional<std::uint64_t> ParseU64(std::string_view s) {
 // The state of one request, shared with libcurl's callbacks.
 struct Exchange {
   BodySink* sink = nullptr;
+  BodySource* source = nullptr;
   const std::atomic<bool>* cancel = nullptr;
   HttpResponse resp;
+  bool follow = true;
   std::string reason_phrase;
   bool begun = false;
   bool interrupted = false;
   std::uint64_t error_body = 0;
   Status sink_status;
+  Status source_status;
   char errbuf[CURL_ERROR_SIZE] = {};
 };
 
@@ -76,6 +79,8 @@ void OnStatusLine(Exchange& ex, std::string_view line) {
   ex.resp.range_start.reset();
   ex.resp.retry_after_s.reset();
   ex.resp.has_link = ex.resp.link_next = false;
+  ex.resp.headers.clear();
+  ex.resp.error_body.clear();
   ex.reason_phrase.clear();
   const auto sp = line.find(' ');
   if (sp == std::string_view::npos) return;
@@ -96,6 +101,9 @@ std::optional<std::uint64_t> RangeStart(std::string_view v) {
 
 void OnHeaderField(Exchange& ex, std::string_view name, std::string_view value) {
   const std::string n = Lower(name);
+  if (ex.resp.headers.size() < kMaxResponseHeaders) {
+    ex.resp.headers.emplace_back(n.substr(0, 256), std::string(value.substr(0, 4096)));
+  }
   if (n == "content-length") {
     ex.resp.content_length = ParseU64(value);
   } else if (n == "content-range") {
@@ -128,6 +136,8 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t n, void* user) {
   const std::size_t len = size * n;
   if (!Is2xx(ex.resp.status) || ex.sink == nullptr) {
     ex.error_body += len;  // an error page (or a body nobody asked for): dropped
+    std::string& kept = ex.resp.error_body;
+    if (kept.size() < kMaxErrorBodyKept) kept.append(data, std::min(len, kMaxErrorBodyKept - kept.size()));
     return ex.error_body > kMaxErrorBody ? 0 : len;
   }
   if (!ex.begun) {
@@ -137,6 +147,16 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t n, void* user) {
   }
   ex.sink_status = ex.sink->Write(data, len);
   return ex.sink_status.ok() ? len : 0;
+}
+
+std::size_t OnUpload(char* data, std::size_t size, std::size_t n, void* user) {
+  auto& ex = *static_cast<Exchange*>(user);
+  auto got = ex.source->Read(data, size * n);
+  if (!got.has_value()) {
+    ex.source_status = got.error();
+    return CURL_READFUNC_ABORT;
+  }
+  return *got;
 }
 
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -165,14 +185,38 @@ void SetProtocols(CURL* c, bool https) {
 }
 
 // GitHub's API wants these; the token goes to api.github.com only (libcurl does not forward
-// a custom Authorization header to another host on redirect).
-Slist Headers(const HttpOptions& o, const std::string& url) {
-  if (!url.starts_with(kGitHubApi)) return Slist();
-  curl_slist* list = curl_slist_append(nullptr, "Accept: application/vnd.github+json");
-  if (o.github_token && !o.github_token->empty()) {
-    list = curl_slist_append(list, ("Authorization: Bearer " + *o.github_token).c_str());
+// a custom Authorization header to another host on redirect). Then the request's own.
+Slist Headers(const HttpOptions& o, const HttpRequest& req) {
+  curl_slist* list = nullptr;
+  if (req.url.starts_with(kGitHubApi)) {
+    list = curl_slist_append(list, "Accept: application/vnd.github+json");
+    if (o.github_token && !o.github_token->empty()) {
+      list = curl_slist_append(list, ("Authorization: Bearer " + *o.github_token).c_str());
+    }
   }
+  for (const std::string& h : req.headers) list = curl_slist_append(list, h.c_str());
+  // No "Expect: 100-continue" round trip before a body: registries answer at once.
+  if (req.upload != nullptr) list = curl_slist_append(list, "Expect:");
   return Slist(list);
+}
+
+// Method and body of a request with one (packer/oci_client.h).
+void SetMethod(CURL* c, const HttpRequest& req, Exchange& ex) {
+  if (req.upload != nullptr) {
+    ex.source = req.upload;
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, OnUpload);
+    curl_easy_setopt(c, CURLOPT_READDATA, &ex);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.upload->size()));
+  } else if (req.method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+  }
+  // CURLOPT_UPLOAD means PUT; POST with a body is not needed by the registry protocol.
+  if (!req.method.empty() && req.method != "PUT" && !(req.method == "POST" && req.upload == nullptr)) {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
 }
 
 void SetOptions(CURL* c, const HttpOptions& o, const std::string& url, Exchange& ex,
@@ -180,7 +224,7 @@ void SetOptions(CURL* c, const HttpOptions& o, const std::string& url, Exchange&
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   SetProtocols(c, url.starts_with("https://"));
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, ex.follow ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, kMaxRedirects);
   curl_easy_setopt(c, CURLOPT_USERAGENT, o.user_agent.c_str());
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(o.connect_timeout_s));
@@ -216,6 +260,13 @@ std::string CurlReason(CURLcode rc, const Exchange& ex, bool https) {
 }  // namespace
 
 HttpOptions::HttpOptions() : user_agent(std::string("rdbundle-pack/") + RDBUNDLE_VERSION) {}
+
+std::string HttpResponse::Header(std::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return value;
+  }
+  return "";
+}
 
 bool HttpResponse::transient() const {
   switch (static_cast<CURLcode>(curl_code)) {
@@ -259,8 +310,10 @@ Result<HttpResponse> HttpSession::Perform(const HttpRequest& req, BodySink* sink
   Exchange ex;
   ex.sink = req.head ? nullptr : sink;
   ex.cancel = cancel_;
-  Slist headers = Headers(options_, url);
+  ex.follow = req.follow_redirects && req.upload == nullptr && req.method.empty();
+  Slist headers = Headers(options_, req);
   SetOptions(c, options_, url, ex, headers.get());
+  SetMethod(c, req, ex);
   if (req.head) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   const std::string range = std::to_string(req.range_from) + "-";
   if (req.range_from > 0) curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
@@ -268,6 +321,7 @@ Result<HttpResponse> HttpSession::Perform(const HttpRequest& req, BodySink* sink
   const CURLcode rc = curl_easy_perform(c);
   if (ex.interrupted) return Status::Interrupted(url + ": interrupted");
   if (!ex.sink_status.ok()) return ex.sink_status;
+  if (!ex.source_status.ok()) return ex.source_status;
   HttpResponse& r = ex.resp;
   r.curl_code = rc;
   if (rc != CURLE_OK) {

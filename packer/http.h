@@ -23,6 +23,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/base/status.h"
 
@@ -31,6 +33,8 @@ namespace rdbundle::packer {
 // A transfer slower than this many bytes per second for stall_timeout_s seconds is aborted
 // (and retried).
 inline constexpr long kStallBytesPerSecond = 1024;
+inline constexpr std::size_t kMaxResponseHeaders = 100;
+inline constexpr std::size_t kMaxErrorBodyKept = 4096;
 
 struct HttpOptions {
   std::string user_agent;                 // default "rdbundle-pack/<version>"
@@ -57,8 +61,17 @@ struct HttpResponse {
   std::optional<long> retry_after_s;
   bool has_link = false;      // a Link header was sent (GitHub pagination)
   bool link_next = false;     // ... with rel="next"
-  std::string location;       // the last redirect target, for messages
+  std::string location;       // the last redirect target, for messages (or the Location of
+                              // the final response: the registry's upload URL)
+  // Headers of the final response, names lowercased, at most kMaxResponseHeaders; for
+  // protocols built on top (OCI registries: Location, Range, Docker-Content-Digest,
+  // WWW-Authenticate).
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The start of an error (non-2xx) body, at most kMaxErrorBodyKept bytes, for messages.
+  std::string error_body;
 
+  // The first header named `lower_name` (lowercase), or "".
+  std::string Header(std::string_view lower_name) const;
   bool ok() const { return curl_code == 0 && status >= 200 && status < 300; }
   // Worth another attempt: 408, 429, 5xx, timeouts, refused/reset connections, cut transfers.
   bool transient() const;
@@ -71,6 +84,22 @@ struct HttpRequest {
   // Accept gzip/deflate/br (documents: the release list shrinks ~10x). Never for files: a
   // digest and a Range are about the bytes as stored.
   bool compressed = false;
+  // Below: for protocols on top of HTTP (packer/oci_client.h). Defaults give a plain GET/HEAD.
+  std::string method;                // "POST", "PATCH", "PUT", "DELETE"; "" = GET (HEAD)
+  std::vector<std::string> headers;  // extra request headers, "Name: value"
+  class BodySource* upload = nullptr;  // request body (PATCH, PUT, POST), else none
+  bool follow_redirects = true;      // false: a 3xx is the response (its Location kept)
+};
+
+// A request body, read in order once (a body is never rewound: requests with one are not
+// redirected and not retried by the session itself).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual std::uint64_t size() const = 0;
+  // Up to n bytes into buf; 0 only at the end. A non-OK status aborts the request and is what
+  // Perform returns.
+  virtual Result<std::size_t> Read(char* buf, std::size_t n) = 0;
 };
 
 // Receives the body of a 2xx response. Error bodies never reach it.

@@ -8,10 +8,12 @@
 #include "common/cli/cli.h"
 #include "common/format/version.h"
 #include "common/os/fs.h"
+#include "common/os/platform.h"
 #include "common/rd/k3s_versions.h"
 #include "packer/build.h"
 #include "packer/fetch.h"
 #include "packer/keygen.h"
+#include "packer/oci_commands.h"
 #include "packer/plan.h"
 #include "packer/upstream.h"
 #include "packer/upstream_json.h"
@@ -28,6 +30,9 @@ Commands:
   plan           show what a fetching build would download: k3s versions, files, the kubectl
                  set that covers them, sizes
   versions-json  write k3s-versions.json exactly as Rancher Desktop builds it from upstream
+  push           upload a bundle to an OCI registry (Harbor, Zot, distribution) as an artifact
+  pull           download a bundle from an OCI registry (to a file, or to stdout: -o -)
+  ls             list the bundles (tags) of a registry repository
 
 keygen [-p FILE] [-s FILE] [-W] [--password-file F] [--force]
   -p, --public-key FILE    public key to write (default rdbundle.pub)
@@ -76,6 +81,33 @@ versions-json [-o FILE] [--arch ARCH ...] [upstream options]
   (no prereleases, malformed tags, older +k3sN builds, releases missing the assets of the
   arches, versions below v1.25.3); to stdout, or written atomically to FILE
 
+push BUNDLE oci://HOST[:PORT]/REPO:TAG [-p KEY.pub] [registry options]
+  verifies BUNDLE's signature (and BUNDLE.minisig, pushed as a second layer when present),
+  then uploads it in chunks; blobs the registry has are not sent again
+  -p, --public-key KEY.pub the key that must have signed BUNDLE (else the keys of
+                           --trusted-dir, default $XDG_CONFIG_HOME/rdbundle/trusted)
+      --trusted-dir DIR    directory of trusted *.pub keys
+      --chunk-size MIB     upload chunk size (default 16)
+
+pull oci://HOST[:PORT]/REPO:TAG|@sha256:DIGEST [-o FILE|-] [registry options]
+  the bundle layer, its digest checked while it streams (the signature layer to FILE.minisig)
+  -o, --output FILE|-      where to write (default: the file name it was pushed with);
+                           "-" is stdout: ... -o - | rdbundle-unpack install -
+      --force              overwrite an existing FILE
+
+ls oci://HOST[:PORT]/REPO [--json] [registry options]
+  every tag with its digest, created time, k3s versions, kubectl platforms and key id
+
+registry options (push, pull, ls):
+      --plain-http         http:// instead of https:// (warns unless the host is loopback)
+      --username NAME      log in as NAME; the password from --password-stdin or
+                           $RDBUNDLE_REGISTRY_PASSWORD (never on the command line)
+      --password-stdin     read the password from the first line of stdin
+  credentials otherwise: $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json or
+  ~/.docker/config.json (auths, credHelpers, credsStore); Basic and Bearer token auth.
+  Also --ca-bundle, --insecure, --retries, --retry-delay-ms, --connect-timeout,
+  --stall-timeout and --progress/--no-progress as below.
+
 fetching (build without --from/--from-rd-cache, plan):
  selection (default: --channel stable):
       --k3s VERSION        an exact k3s release, e.g. v1.30.4+k3s1 (repeatable)
@@ -122,11 +154,16 @@ enum Command : CommandSet {
   kBuildRdCache = 1 << 3,  // build --from-rd-cache
   kPlan = 1 << 4,
   kVersionsJson = 1 << 5,
+  kPush = 1 << 6,
+  kPull = 1 << 7,
+  kLs = 1 << 8,
 };
+constexpr CommandSet kRegistry = kPush | kPull | kLs;  // talks to an OCI registry
 constexpr CommandSet kBuild = kBuildFetch | kBuildFrom | kBuildRdCache;
 constexpr CommandSet kBuildLocal = kBuildFrom | kBuildRdCache;
 constexpr CommandSet kFetching = kBuildFetch | kPlan;                  // what to fetch
 constexpr CommandSet kUpstream = kBuildFetch | kPlan | kVersionsJson;  // reads upstream
+constexpr CommandSet kNetwork = kUpstream | kRegistry;                  // HTTP options
 
 // Every option and the commands it applies to: adding an option is one row here (plus its line
 // in kUsage, which CheckCommandTables requires until issue 18 generates the help from here).
@@ -180,8 +217,24 @@ std::vector<OptionSpec> Options() {
       {.name = "dry-run", .commands = kBuild,
        .help = "check the inputs and print the manifest; write nothing (-s optional)"},
       {.name = "force", .commands = kBuild, .help = "overwrite an existing OUT (and OUT.minisig)"},
-      {.name = "progress", .commands = kBuild, .help = "progress on stderr even when piped"},
-      {.name = "no-progress", .commands = kBuild, .help = "no progress, even on a terminal"},
+      // push, pull, ls
+      {.name = "public-key", .short_name = 'p', .value = "KEY.pub", .commands = kPush,
+       .help = "the key that must have signed BUNDLE (else the keys of --trusted-dir)"},
+      {.name = "trusted-dir", .value = "DIR", .commands = kPush,
+       .help = "directory of trusted *.pub keys (default $XDG_CONFIG_HOME/rdbundle/trusted)"},
+      {.name = "chunk-size", .value = "MIB", .commands = kPush,
+       .help = "upload chunk size in MiB (default 16)"},
+      {.name = "output", .short_name = 'o', .value = "FILE|-", .commands = kPull,
+       .help = "where to write (default: the pushed file name); - is stdout"},
+      {.name = "force", .commands = kPull, .help = "overwrite an existing FILE (and FILE.minisig)"},
+      {.name = "plain-http", .commands = kRegistry,
+       .help = "http:// instead of https:// (warns unless the registry is loopback)"},
+      {.name = "username", .value = "NAME", .commands = kRegistry,
+       .help = "log in as NAME (password: --password-stdin or $RDBUNDLE_REGISTRY_PASSWORD)"},
+      {.name = "password-stdin", .commands = kRegistry,
+       .help = "read the registry password from the first line of stdin"},
+      {.name = "progress", .commands = kBuild | kPush | kPull, .help = "progress on stderr even when piped"},
+      {.name = "no-progress", .commands = kBuild | kPush | kPull, .help = "no progress, even on a terminal"},
       // fetching: selection
       {.name = "channel", .value = "NAME", .repeatable = true, .commands = kFetching,
        .help = "the release a k3s channel points to: stable, latest, v1.30 ..."},
@@ -191,7 +244,7 @@ std::vector<OptionSpec> Options() {
        .commands = kFetching,
        .help = "the fewest kubectls for OS/ARCH that serve every chosen k3s minor"},
       {.name = "no-kubectl", .commands = kFetching, .help = "no kubectl at all"},
-      {.name = "json", .commands = kPlan, .help = "machine-readable output"},
+      {.name = "json", .commands = kPlan | kLs, .help = "machine-readable output"},
       // versions-json
       {.name = "output", .short_name = 'o', .value = "FILE", .commands = kVersionsJson,
        .help = "write k3s-versions.json atomically to FILE (default: stdout)"},
@@ -210,17 +263,17 @@ std::vector<OptionSpec> Options() {
        .help = "default https://api.github.com/repos/k3s-io/k3s/releases"},
       {.name = "kubectl-url", .value = "URL", .commands = kUpstream,
        .help = "default https://dl.k8s.io/release"},
-      {.name = "ca-bundle", .value = "FILE", .commands = kUpstream,
+      {.name = "ca-bundle", .value = "FILE", .commands = kNetwork,
        .help = "trust the CAs in FILE (PEM) for TLS"},
-      {.name = "insecure", .commands = kUpstream,
+      {.name = "insecure", .commands = kNetwork,
        .help = "do not verify TLS certificates (warns; the digests are still checked)"},
-      {.name = "retries", .value = "N", .commands = kUpstream,
+      {.name = "retries", .value = "N", .commands = kNetwork,
        .help = "retries of a failed transfer (default 4; backoff with jitter)"},
-      {.name = "retry-delay-ms", .value = "N", .commands = kUpstream,
+      {.name = "retry-delay-ms", .value = "N", .commands = kNetwork,
        .help = "first backoff (default 1000, doubling up to 30 s)"},
-      {.name = "connect-timeout", .value = "S", .commands = kUpstream,
+      {.name = "connect-timeout", .value = "S", .commands = kNetwork,
        .help = "seconds to connect (default 30)"},
-      {.name = "stall-timeout", .value = "S", .commands = kUpstream,
+      {.name = "stall-timeout", .value = "S", .commands = kNetwork,
        .help = "abort a transfer slower than 1 KiB/s for S seconds (default 60)"},
   };
 }
@@ -429,6 +482,95 @@ Status VersionsJson(const ParsedArgs& a) {
   return WriteFileAtomic(DefaultFs(), out, text, 0644);
 }
 
+// Registry options (push, pull, ls). `ref` is the registry reference, for the warning.
+Result<RegistryOptions> GetRegistryOptions(const ParsedArgs& a, const std::string& ref) {
+  RegistryOptions r;
+  const bool insecure = a.Has("insecure");
+  if (insecure) {
+    std::fprintf(stderr, "rdbundle-pack: warning: --insecure: TLS certificates are not verified; "
+                         "the registry and its credentials could be impersonated (digests are "
+                         "still checked)\n");
+  }
+  HttpOptions h;
+  h.ca_bundle = a.Get("ca-bundle");
+  h.insecure = insecure;
+  RDB_ASSIGN_OR_RETURN(int retries, IntOption(a, "retries", 0, 20, h.attempts - 1));
+  h.attempts = retries + 1;
+  RDB_ASSIGN_OR_RETURN(h.retry_delay_ms, IntOption(a, "retry-delay-ms", 0, 600000, h.retry_delay_ms));
+  RDB_ASSIGN_OR_RETURN(h.connect_timeout_s, IntOption(a, "connect-timeout", 1, 600, h.connect_timeout_s));
+  RDB_ASSIGN_OR_RETURN(h.stall_timeout_s, IntOption(a, "stall-timeout", 1, 3600, h.stall_timeout_s));
+  r.http = h;
+  r.plain_http = a.Has("plain-http");
+  if (r.plain_http) {
+    auto parsed = ParseOciRef(ref, OciRefKind::kRepository);
+    auto parsed2 = ParseOciRef(ref, OciRefKind::kManifest);
+    const bool loopback = (parsed.has_value() && parsed->IsLoopback()) ||
+                          (parsed2.has_value() && parsed2->IsLoopback());
+    if (!loopback) {
+      std::fprintf(stderr, "rdbundle-pack: warning: --plain-http: the registry connection is not "
+                           "encrypted; credentials and tokens travel in clear (digests are still "
+                           "checked)\n");
+    }
+  }
+  RDB_ASSIGN_OR_RETURN(int chunk, IntOption(a, "chunk-size", 1, 1024, static_cast<int>(kDefaultChunkBytes >> 20)));
+  r.chunk_bytes = static_cast<std::uint64_t>(chunk) << 20;
+  r.credentials.username = a.Get("username");
+  if (a.Has("password-stdin")) {
+    if (!r.credentials.username) return Status::Usage("--password-stdin needs --username");
+    std::string line;
+    for (int ch; (ch = std::getchar()) != EOF && ch != '\n';) {
+      if (line.size() >= 4096) return Status::Usage("--password-stdin: the password is longer than 4096 bytes");
+      line += static_cast<char>(ch);
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    r.credentials.password = line;
+  } else if (r.credentials.username) {
+    r.credentials.password = GetEnvReal("RDBUNDLE_REGISTRY_PASSWORD");
+  }
+  if (r.credentials.username && (!r.credentials.password || r.credentials.password->empty())) {
+    return Status::Usage("--username needs a password: --password-stdin or RDBUNDLE_REGISTRY_PASSWORD");
+  }
+  return r;
+}
+
+std::optional<bool> ProgressFlag(const ParsedArgs& a) {
+  if (a.Has("no-progress")) return false;
+  if (a.Has("progress")) return true;
+  return std::nullopt;
+}
+
+Status Push(const ParsedArgs& a) {
+  PushCommand c;
+  c.bundle = a.positional()[0];
+  c.target = a.positional()[1];
+  c.public_key = a.Get("public-key");
+  c.trusted_dir = a.Get("trusted-dir");
+  RDB_ASSIGN_OR_RETURN(c.registry, GetRegistryOptions(a, c.target));
+  c.progress = ProgressFlag(a).value_or(StderrIsTerminal());
+  return RunPush(DefaultFs(), c, stdout, stderr);
+}
+
+Status Pull(const ParsedArgs& a) {
+  PullCommand c;
+  c.source = a.positional()[0];
+  c.output = a.Get("output");
+  c.force = a.Has("force");
+  if (c.output && *c.output == "-" && a.Has("password-stdin")) {
+    return Status::Usage("--password-stdin reads stdin; with -o - use RDBUNDLE_REGISTRY_PASSWORD");
+  }
+  RDB_ASSIGN_OR_RETURN(c.registry, GetRegistryOptions(a, c.source));
+  c.progress = ProgressFlag(a).value_or(StderrIsTerminal());
+  return RunPull(DefaultFs(), c, stderr);
+}
+
+Status Ls(const ParsedArgs& a) {
+  LsCommand c;
+  c.repository = a.positional()[0];
+  c.json = a.Has("json");
+  RDB_ASSIGN_OR_RETURN(c.registry, GetRegistryOptions(a, c.repository));
+  return RunLs(c, stdout);
+}
+
 // Every command (each form of one): adding one is a row here (plus its section in kUsage).
 std::vector<CommandSpec> Commands() {
   return {
@@ -447,6 +589,12 @@ std::vector<CommandSpec> Commands() {
       {.id = kVersionsJson, .name = "versions-json",
        .summary = "write k3s-versions.json as Rancher Desktop builds it from upstream",
        .run = VersionsJson},
+      {.id = kPush, .name = "push", .operands = {"BUNDLE", "oci://HOST/REPO:TAG"},
+       .summary = "upload a bundle to an OCI registry", .run = Push},
+      {.id = kPull, .name = "pull", .operands = {"oci://HOST/REPO:TAG"},
+       .summary = "download a bundle from an OCI registry", .run = Pull},
+      {.id = kLs, .name = "ls", .operands = {"oci://HOST/REPO"},
+       .summary = "list the bundles of a registry repository", .run = Ls},
   };
 }
 
