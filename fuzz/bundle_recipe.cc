@@ -266,7 +266,7 @@ void EditHeader(FuzzInput& a, Ctx& c) {
       break;
     }
     default: {
-      const int versions[] = {0, 2, -1, 1000, INT_MAX, 1};
+      const int versions[] = {0, 3, -1, 1000, INT_MAX, 1, 2};
       m.format_version = a.Pick(versions);
     }
   }

@@ -14,6 +14,7 @@
 #include "common/format/manifest.h"
 #include "common/format/minisign.h"
 #include "common/os/platform.h"
+#include "common/rd/k3s_versions.h"
 #include "common/signing/signing.h"
 #include "packer/bundle_output.h"
 #include "packer/cover.h"
@@ -286,6 +287,15 @@ Result<Manifest> MakeManifest(const Kit& kit, const std::string& key_id, std::in
     m.files.push_back(std::move(mf));
   }
   RDB_RETURN_IF_ERROR(FillManifestSummaries(m).WithContext("internal error"));
+  if (m.format_version >= 2) {
+    // format-spec/rdbundle-v2.md section 4: k3s.channels repeats the bundled file's channels.
+    for (const KitFile& f : kit.files) {
+      if (f.role != FileRole::kK3sVersions || !f.content) continue;
+      RDB_ASSIGN_OR_RETURN(K3sVersionsFile file,
+                           ParseK3sVersionsFile(*f.content, f.bundle_path));
+      m.k3s_channels = file.channels;
+    }
+  }
   m.bundle_id = reproducible ? DeriveBundleId(m) : RandomBundleId();
   if (Status s = ValidateManifest(m); !s.ok()) {
     return Status::Internal("the manifest would not be valid: " + s.message());

@@ -278,6 +278,10 @@ Status BundleReader::CheckSmallFile(const ManifestFile& f, const std::string& co
     if (listed != bundled) {
       return Status::Corrupt(f.path + ": versions differ from the k3s versions in the manifest");
     }
+    // Format 2 repeats the channels in the manifest (format-spec/rdbundle-v2.md section 4).
+    if (m.format_version >= 2 && file.channels != m.k3s_channels) {
+      return Status::Corrupt(f.path + ": channels differ from k3s.channels in the manifest");
+    }
     return Status::Ok();
   }
   RDB_ASSIGN_OR_RETURN(auto sums, ParseSha256Sums(content, f.path));

@@ -101,6 +101,17 @@ void PrintManifest(const Preamble& p, const std::string& what, std::FILE* out) {
   std::fprintf(out, "  k3s        %s (%s)\n", JoinStrings(m.k3s_versions, ", ").c_str(),
                JoinStrings(arches, ", ").c_str());
   std::fprintf(out, "  kubectl    %s\n", JoinStrings(kubectls, ", ").c_str());
+  if (m.format_version >= 2) {
+    std::vector<std::string> channels, installers;
+    for (const auto& [name, value] : m.k3s_channels) channels.push_back(name + " -> " + value);
+    for (const auto& i : m.rd_installers) {
+      installers.push_back("Rancher Desktop " + i.version + " " +
+                           std::string(RdPlatformName(i.platform)));
+    }
+    std::fprintf(out, "  channels   %s\n", channels.empty() ? "-" : JoinStrings(channels, ", ").c_str());
+    std::fprintf(out, "  installers %s\n",
+                 installers.empty() ? "-" : JoinStrings(installers, ", ").c_str());
+  }
   std::fprintf(out, "  files      %zu, %s\n", m.files.size(), FormatBytes(m.TotalBytes()).c_str());
   for (const auto& f : m.files) {
     std::fprintf(out, "    %04o %10s  %s\n", f.mode, FormatBytes(f.size).c_str(), f.path.c_str());
@@ -144,6 +155,7 @@ const char* ActionName(FileAction a) {
     case FileAction::kWrite: return "write";
     case FileAction::kUnchanged: return "unchanged";
     case FileAction::kOtherPlatform: return "skip (other platform)";
+    case FileAction::kNotPlaced: return "skip (Rancher Desktop installer, verified)";
     case FileAction::kMerge: return "merge";
   }
   return "";

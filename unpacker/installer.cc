@@ -143,6 +143,13 @@ Status Installer::PlanFiles() {
     PlannedFile p{&f, FileAction::kWrite, ""};
     const bool other_arch = where->arch && *where->arch != d.arch;
     const bool other_os = where->os && *where->os != d.os;
+    if (f.role == FileRole::kRdInstaller) {
+      p.action = FileAction::kNotPlaced;
+      report_.warnings.push_back(f.path + ": verified, not placed (this rdbundle-unpack does not "
+                                 "install Rancher Desktop installers yet)");
+      report_.plan.push_back(p);
+      continue;
+    }
     if (f.role == FileRole::kK3sVersions) {
       p.action = FileAction::kMerge;
     } else if (!opts_.all_platforms && (other_arch || other_os)) {

@@ -37,7 +37,10 @@ struct InstallOptions {
   bool force = false;
 };
 
-enum class FileAction { kWrite, kUnchanged, kOtherPlatform, kMerge };
+// kNotPlaced: a Rancher Desktop installer (format 2, installers/): verified in the stream like
+// every entry, but not written anywhere yet (placing it is issue 14 step 4, on top of the
+// installer rewrite).
+enum class FileAction { kWrite, kUnchanged, kOtherPlatform, kMerge, kNotPlaced };
 
 struct PlannedFile {
   const ManifestFile* file = nullptr;

@@ -233,7 +233,8 @@ int RunCommands(const CommandProgram& p, int argc, char** argv) {
     return args.empty() ? static_cast<int>(ExitCode::kUsage) : 0;
   }
   if (args[0] == "--version") {
-    std::printf("%s %s (format version %d)\n", p.name, RDBUNDLE_VERSION, kFormatVersion);
+    std::printf("%s %s (format versions %d to %d)\n", p.name, RDBUNDLE_VERSION, kMinFormatVersion,
+                kFormatVersion);
     return 0;
   }
   InstallInterruptHandlers();

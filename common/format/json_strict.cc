@@ -14,9 +14,24 @@ struct StrictJsonError {
   std::string message;
 };
 
+Result<Json> ParseJsonImpl(std::string_view text, std::string_view what, std::size_t max_bytes,
+                           bool strict);
+
 }  // namespace
 
 Result<Json> ParseJsonStrict(std::string_view text, std::string_view what, std::size_t max_bytes) {
+  return ParseJsonImpl(text, what, max_bytes, /*strict=*/true);
+}
+
+Result<Json> ParseJsonLikeJavaScript(std::string_view text, std::string_view what,
+                                     std::size_t max_bytes) {
+  return ParseJsonImpl(text, what, max_bytes, /*strict=*/false);
+}
+
+namespace {
+
+Result<Json> ParseJsonImpl(std::string_view text, std::string_view what, std::size_t max_bytes,
+                           bool strict) {
   if (text.size() > max_bytes) {
     return Status::Limit(std::string(what) + ": " + std::to_string(text.size()) +
                          " bytes exceeds the limit of " + std::to_string(max_bytes));
@@ -36,7 +51,7 @@ Result<Json> ParseJsonStrict(std::string_view text, std::string_view what, std::
         break;
       case Json::parse_event_t::key: {
         const auto& key = parsed.get_ref<const std::string&>();
-        if (seen.empty() || !seen.back().insert(key).second) {
+        if (strict && (seen.empty() || !seen.back().insert(key).second)) {
           throw StrictJsonError{"duplicate key \"" + key + "\""};
         }
         break;
@@ -61,6 +76,8 @@ Result<Json> ParseJsonStrict(std::string_view text, std::string_view what, std::
     return Status::Corrupt(std::string(what) + ": invalid JSON: " + msg);
   }
 }
+
+}  // namespace
 
 Result<std::string> GetString(const Json& obj, std::string_view key, std::string_view what) {
   auto it = obj.find(key);

@@ -17,6 +17,10 @@ using OrderedJson = nlohmann::ordered_json;
 // trailing content, duplicate object keys, nesting deeper than kMaxJsonDepth, and texts larger
 // than max_bytes (kLimitExceeded). `what` names the input in messages, e.g. "manifest.json".
 Result<Json> ParseJsonStrict(std::string_view text, std::string_view what, std::size_t max_bytes);
+// As JavaScript's JSON.parse reads files other programs wrote (RD's k3s-versions.json):
+// duplicate keys allowed, the last one wins. Still capped (max_bytes, kMaxJsonDepth).
+Result<Json> ParseJsonLikeJavaScript(std::string_view text, std::string_view what,
+                                     std::size_t max_bytes);
 
 // Small typed accessors for strict schema checks. Each fails with
 // "<what>: <key>: expected <type>" or "<what>: missing field <key>".

@@ -8,9 +8,12 @@
 
 namespace rdbundle {
 
-// Bundle format name and the only version this code reads and writes.
+// Bundle format name and the versions this code reads and writes: 1 (format-spec/rdbundle-v1.md)
+// and 2 (format-spec/rdbundle-v2.md: v1 plus Rancher Desktop installers). The writer writes the
+// lowest version that can express a bundle (MinimumFormatVersion).
 inline constexpr const char* kFormatName = "rdbundle";
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kMinFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;  // the newest
 
 // manifest.json is read into memory before verification: keep it small. 4096 files with
 // 255-byte paths and upstream URLs fit in well under 4 MiB.

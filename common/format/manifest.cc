@@ -61,12 +61,16 @@ auto KubectlKey(const KubectlPlatform& k) {
 
 Status ParseSource(const Json& j, const std::string& what, std::optional<FileSource>& out) {
   if (!j.is_object()) return Status::Corrupt(what + ": source: expected an object");
-  RDB_RETURN_IF_ERROR(CheckOnlyKeys(j, {"url", "sha256"}, what + ": source"));
+  RDB_RETURN_IF_ERROR(CheckOnlyKeys(j, {"url", "sha256", "sha512"}, what + ": source"));
   FileSource src;
   RDB_ASSIGN_OR_RETURN(src.url, GetString(j, "url", what + ": source"));
   if (j.contains("sha256")) {
     RDB_ASSIGN_OR_RETURN(std::string sha, GetString(j, "sha256", what + ": source"));
     src.sha256 = std::move(sha);
+  }
+  if (j.contains("sha512")) {  // format 2, rd-installer only: ValidateManifest checks that
+    RDB_ASSIGN_OR_RETURN(std::string sha, GetString(j, "sha512", what + ": source"));
+    src.sha512 = std::move(sha);
   }
   out = std::move(src);
   return Status::Ok();
@@ -126,10 +130,32 @@ Result<std::vector<std::string>> GetStringArray(const Json& obj, std::string_vie
   return out;
 }
 
+Result<RdInstallerEntry> ParseInstallerEntry(const Json& j, std::size_t index) {
+  const std::string what = std::string(kWhat) + ": rdInstallers[" + std::to_string(index) + "]";
+  if (!j.is_object()) return Status::Corrupt(what + ": expected an object");
+  RDB_RETURN_IF_ERROR(CheckOnlyKeys(j, {"version", "platform"}, what));
+  RdInstallerEntry e;
+  RDB_ASSIGN_OR_RETURN(e.version, GetString(j, "version", what));
+  RDB_ASSIGN_OR_RETURN(std::string platform, GetString(j, "platform", what));
+  auto p = ParseRdPlatform(platform);
+  if (!p.has_value()) return Status::Corrupt(what + ": " + p.error().message());
+  e.platform = *p;
+  return e;
+}
+
 Status ParseK3sSummary(const Json& root, Manifest& m) {
   const std::string what = std::string(kWhat) + ": k3s";
   RDB_ASSIGN_OR_RETURN(const Json* k3s, GetObject(root, "k3s", kWhat));
-  RDB_RETURN_IF_ERROR(CheckOnlyKeys(*k3s, {"versions", "arches"}, what));
+  if (m.format_version >= 2) {
+    RDB_RETURN_IF_ERROR(CheckOnlyKeys(*k3s, {"versions", "arches", "channels"}, what));
+    RDB_ASSIGN_OR_RETURN(const Json* channels, GetObject(*k3s, "channels", what));
+    for (const auto& [name, value] : channels->items()) {
+      if (!value.is_string()) return Status::Corrupt(what + ": channels: expected strings");
+      m.k3s_channels.emplace(name, value.get<std::string>());
+    }
+  } else {
+    RDB_RETURN_IF_ERROR(CheckOnlyKeys(*k3s, {"versions", "arches"}, what));
+  }
   RDB_ASSIGN_OR_RETURN(m.k3s_versions, GetStringArray(*k3s, "versions", what));
   RDB_ASSIGN_OR_RETURN(auto arches, GetStringArray(*k3s, "arches", what));
   for (const auto& a : arches) {
@@ -149,12 +175,14 @@ Status CheckFormatVersion(const Json& root, Manifest& m) {
   if (it == root.end()) return Bad("missing field formatVersion");
   if (!it->is_number_unsigned()) return Bad("formatVersion: expected a positive integer");
   std::uint64_t v = it->get<std::uint64_t>();
-  if (v != static_cast<std::uint64_t>(kFormatVersion)) {
+  if (v < static_cast<std::uint64_t>(kMinFormatVersion) ||
+      v > static_cast<std::uint64_t>(kFormatVersion)) {
     return Status::Unsupported(std::string(kWhat) + ": unsupported format version " +
-                               std::to_string(v) + " (this rdbundle reads version " +
+                               std::to_string(v) + " (this rdbundle reads versions " +
+                               std::to_string(kMinFormatVersion) + " to " +
                                std::to_string(kFormatVersion) + "; upgrade rdbundle)");
   }
-  m.format_version = kFormatVersion;
+  m.format_version = static_cast<int>(v);
   return Status::Ok();
 }
 
@@ -189,6 +217,11 @@ Status CheckFileEntry(const ManifestFile& f, const PayloadPath& p) {
     return Status::Limit(what + ": size " + std::to_string(f.size) + " exceeds the limit of " +
                          std::to_string(cap) + " bytes for role " + std::string(RoleName(f.role)));
   }
+  if (f.role == FileRole::kRdInstaller && !(f.source && f.source->sha512)) {
+    // RD's own updater refuses an asset without its .sha512sum (LonghornProvider.ts): so does
+    // the format (v2 section 4).
+    return Status::Corrupt(what + ": source.sha512: required for role rd-installer");
+  }
   if (f.source) {
     const auto& url = f.source->url;
     if (url.size() > kMaxUrlBytes || !IsPrintableAscii(url) ||
@@ -198,6 +231,12 @@ Status CheckFileEntry(const ManifestFile& f, const PayloadPath& p) {
     if (f.source->sha256 && !IsLowerHex(*f.source->sha256, 64)) {
       return Status::Corrupt(what + ": source.sha256: expected 64 lowercase hex digits");
     }
+    if (f.source->sha512 && f.role != FileRole::kRdInstaller) {
+      return Status::Corrupt(what + ": source.sha512: only for role rd-installer");
+    }
+    if (f.source->sha512 && !IsLowerHex(*f.source->sha512, 128)) {
+      return Status::Corrupt(what + ": source.sha512: expected 128 lowercase hex digits");
+    }
   }
   return Status::Ok();
 }
@@ -206,7 +245,22 @@ struct Summaries {
   std::vector<std::string> k3s_versions;
   std::vector<Arch> arches;
   std::vector<KubectlPlatform> kubectl;
+  std::vector<RdInstallerEntry> installers;
 };
+
+// format-spec v2 section 4: by platform name (bytewise), then version numerically.
+auto InstallerKey(const RdInstallerEntry& e) {
+  auto v = ParseRdVersion(e.version);
+  RdVersion rv = v.has_value() ? *v : RdVersion{};
+  return std::make_tuple(RdPlatformName(e.platform), rv.major, rv.minor, rv.patch);
+}
+
+// Channel names as RD's channel server and k3s-versions.json use them ("stable", "v1.30").
+bool IsChannelName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
 
 // Per-file checks plus the summaries and completeness implied by `files`.
 Result<Summaries> CheckFiles(const std::vector<ManifestFile>& files) {
@@ -249,6 +303,9 @@ Result<Summaries> CheckFiles(const std::vector<ManifestFile>& files) {
       case FileRole::kKubectl:
         s.kubectl.push_back({p->kubectl_version, *p->os, *p->arch});
         break;
+      case FileRole::kRdInstaller:
+        s.installers.push_back({p->rd_version, *p->rd_platform});
+        break;
       default: {
         versions.insert(p->k3s_version);
         arches.insert(*p->arch);
@@ -280,6 +337,8 @@ Result<Summaries> CheckFiles(const std::vector<ManifestFile>& files) {
   s.arches.assign(arches.begin(), arches.end());
   std::sort(s.kubectl.begin(), s.kubectl.end(),
             [](const auto& a, const auto& b) { return KubectlKey(a) < KubectlKey(b); });
+  std::sort(s.installers.begin(), s.installers.end(),
+            [](const auto& a, const auto& b) { return InstallerKey(a) < InstallerKey(b); });
   return s;
 }
 
@@ -291,10 +350,38 @@ std::uint64_t Manifest::TotalBytes() const {
   return total;
 }
 
+int MinimumFormatVersion(const Manifest& m) {
+  const bool installers = std::any_of(m.files.begin(), m.files.end(), [](const ManifestFile& f) {
+    return f.role == FileRole::kRdInstaller;
+  });
+  return installers || !m.rd_installers.empty() ? 2 : 1;
+}
+
 Status ValidateManifest(const Manifest& m) {
-  if (m.format_version != kFormatVersion) return Bad("formatVersion must be 1");
+  if (m.format_version < kMinFormatVersion || m.format_version > kFormatVersion) {
+    return Bad("formatVersion must be 1 or 2");
+  }
   RDB_RETURN_IF_ERROR(CheckHeaderFields(m));
   RDB_ASSIGN_OR_RETURN(Summaries s, CheckFiles(m.files));
+  if (m.format_version < MinimumFormatVersion(m)) {
+    return Bad("installers/ needs formatVersion 2 (format-spec/rdbundle-v2.md)");
+  }
+  if (m.format_version == 1 && !m.k3s_channels.empty()) {
+    return Bad("k3s.channels needs formatVersion 2");
+  }
+  if (s.installers != m.rd_installers) {
+    return Bad("rdInstallers does not list exactly the installer files, sorted by platform, "
+               "version");
+  }
+  std::set<std::string> values;
+  for (const auto& v : s.k3s_versions) values.insert(ChannelValue(*ParseK3sVersion(v)));
+  for (const auto& [name, value] : m.k3s_channels) {
+    if (!IsChannelName(name)) return Bad("k3s.channels: invalid channel name \"" + name + "\"");
+    if (values.count(value) == 0) {
+      return Bad("k3s.channels: \"" + name + "\" names \"" + value +
+                 "\", which is not a bundled k3s version");
+    }
+  }
   if (s.k3s_versions != m.k3s_versions) {
     return Bad("k3s.versions does not list exactly the versions in files, in version order");
   }
@@ -312,6 +399,8 @@ Status FillManifestSummaries(Manifest& m) {
   m.k3s_versions = std::move(s.k3s_versions);
   m.k3s_arches = std::move(s.arches);
   m.kubectl = std::move(s.kubectl);
+  m.rd_installers = std::move(s.installers);
+  m.format_version = MinimumFormatVersion(m);
   return Status::Ok();
 }
 
@@ -319,10 +408,18 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
   RDB_ASSIGN_OR_RETURN(Json root, ParseJsonStrict(bytes, kWhat, kMaxManifestBytes));
   Manifest m;
   RDB_RETURN_IF_ERROR(CheckFormatVersion(root, m));
-  RDB_RETURN_IF_ERROR(CheckOnlyKeys(root,
-                                    {"format", "formatVersion", "bundleId", "created", "generator",
-                                     "keyId", "k3s", "kubectl", "files"},
-                                    kWhat));
+  if (m.format_version >= 2) {
+    RDB_RETURN_IF_ERROR(CheckOnlyKeys(root,
+                                      {"format", "formatVersion", "bundleId", "created",
+                                       "generator", "keyId", "k3s", "kubectl", "rdInstallers",
+                                       "files"},
+                                      kWhat));
+  } else {
+    RDB_RETURN_IF_ERROR(CheckOnlyKeys(root,
+                                      {"format", "formatVersion", "bundleId", "created",
+                                       "generator", "keyId", "k3s", "kubectl", "files"},
+                                      kWhat));
+  }
   RDB_ASSIGN_OR_RETURN(m.bundle_id, GetString(root, "bundleId", kWhat));
   RDB_ASSIGN_OR_RETURN(m.created, GetString(root, "created", kWhat));
   RDB_ASSIGN_OR_RETURN(m.generator, GetString(root, "generator", kWhat));
@@ -332,6 +429,17 @@ Result<Manifest> ParseManifest(std::string_view bytes) {
   for (std::size_t i = 0; i < kubectl->size(); ++i) {
     RDB_ASSIGN_OR_RETURN(KubectlPlatform k, ParseKubectlEntry((*kubectl)[i], i));
     m.kubectl.push_back(std::move(k));
+  }
+  if (m.format_version >= 2) {
+    RDB_ASSIGN_OR_RETURN(const Json* installers, GetArray(root, "rdInstallers", kWhat));
+    if (installers->size() > kMaxFiles) {
+      return Status::Limit(std::string(kWhat) + ": rdInstallers: more than " +
+                           std::to_string(kMaxFiles) + " entries");
+    }
+    for (std::size_t i = 0; i < installers->size(); ++i) {
+      RDB_ASSIGN_OR_RETURN(RdInstallerEntry e, ParseInstallerEntry((*installers)[i], i));
+      m.rd_installers.push_back(std::move(e));
+    }
   }
   RDB_ASSIGN_OR_RETURN(const Json* files, GetArray(root, "files", kWhat));
   if (files->size() > kMaxFiles) {
@@ -358,6 +466,10 @@ std::string SerializeManifest(const Manifest& m) {
   k3s["versions"] = m.k3s_versions;
   k3s["arches"] = OrderedJson::array();
   for (Arch a : m.k3s_arches) k3s["arches"].push_back(ArchName(a));
+  if (m.format_version >= 2) {
+    k3s["channels"] = OrderedJson::object();
+    for (const auto& [name, value] : m.k3s_channels) k3s["channels"][name] = value;
+  }
   root["k3s"] = std::move(k3s);
   root["kubectl"] = OrderedJson::array();
   for (const auto& k : m.kubectl) {
@@ -366,6 +478,15 @@ std::string SerializeManifest(const Manifest& m) {
     e["os"] = OsName(k.os);
     e["arch"] = ArchName(k.arch);
     root["kubectl"].push_back(std::move(e));
+  }
+  if (m.format_version >= 2) {
+    root["rdInstallers"] = OrderedJson::array();
+    for (const auto& i : m.rd_installers) {
+      OrderedJson e;
+      e["version"] = i.version;
+      e["platform"] = RdPlatformName(i.platform);
+      root["rdInstallers"].push_back(std::move(e));
+    }
   }
   root["files"] = OrderedJson::array();
   for (const auto& f : m.files) {
@@ -379,6 +500,7 @@ std::string SerializeManifest(const Manifest& m) {
       OrderedJson src;
       src["url"] = f.source->url;
       if (f.source->sha256) src["sha256"] = *f.source->sha256;
+      if (f.source->sha512) src["sha512"] = *f.source->sha512;
       e["source"] = std::move(src);
     }
     root["files"].push_back(std::move(e));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ namespace rdbundle {
 struct FileSource {
   std::string url;
   std::optional<std::string> sha256;  // lowercase hex; absent when upstream publishes none
+  // Format 2, role rd-installer only (and required there): the digest of the asset's
+  // "<asset>.sha512sum" the download was checked against, 128 lowercase hex.
+  std::optional<std::string> sha512;
   bool operator==(const FileSource&) const = default;
 };
 
@@ -38,6 +42,13 @@ struct KubectlPlatform {
   bool operator==(const KubectlPlatform&) const = default;
 };
 
+// Format 2: a Rancher Desktop installer the bundle carries (installers/<asset>).
+struct RdInstallerEntry {
+  std::string version;  // "X.Y.Z"
+  RdPlatform platform = RdPlatform::kLinux;
+  bool operator==(const RdInstallerEntry&) const = default;
+};
+
 struct Manifest {
   int format_version = 1;
   std::string bundle_id;                  // 32 lowercase hex (128 bits)
@@ -47,6 +58,12 @@ struct Manifest {
   std::vector<std::string> k3s_versions;  // sorted by k3s version order
   std::vector<Arch> k3s_arches;           // sorted, amd64 before arm64
   std::vector<KubectlPlatform> kubectl;   // sorted by os, arch, version
+  // Format 2 only (empty in version 1): the installers in `files`, sorted by platform name,
+  // then version; and k3s.channels, exactly the channels of cache/k3s-versions.json (the
+  // channel server's values for bundled versions when the packer fetched), so `list` can show
+  // what each channel will point to without reading the payload.
+  std::vector<RdInstallerEntry> rd_installers;
+  std::map<std::string, std::string> k3s_channels;
   std::vector<ManifestFile> files;        // sorted by path (bytewise)
   bool operator==(const Manifest&) const = default;
 
@@ -72,11 +89,18 @@ Status ValidateManifest(const Manifest& m);
 // Manifest. REQUIRES: ValidateManifest(m).ok() for a manifest that will be signed.
 std::string SerializeManifest(const Manifest& m);
 
-// Fills k3s_versions, k3s_arches and kubectl from `files` (sorted), so writers cannot get the
-// summaries wrong. REQUIRES: every path classifies.
+// Fills k3s_versions, k3s_arches, kubectl and rd_installers from `files` (sorted), so writers
+// cannot get the summaries wrong, and sets format_version to MinimumFormatVersion. k3s_channels
+// is the writer's to fill (from the bundled k3s-versions.json) when the version is 2.
+// REQUIRES: every path classifies.
 Status FillManifestSummaries(Manifest& m);
 
-// The trusted comment signed with the manifest: "rdbundle-format:1 bundle-id:<id>".
+// The lowest format version that can express `m`: 2 when it carries an installer, else 1
+// (format-spec/rdbundle-v2.md section 2), so bundles without installers stay readable by
+// version-1 readers.
+int MinimumFormatVersion(const Manifest& m);
+
+// The trusted comment signed with the manifest: "rdbundle-format:<N> bundle-id:<id>".
 std::string ManifestTrustedComment(const Manifest& m);
 // Checks a verified trusted comment against the manifest (format version and bundle id).
 Status CheckManifestTrustedComment(std::string_view trusted_comment, const Manifest& m);

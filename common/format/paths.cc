@@ -81,13 +81,14 @@ std::string_view RoleName(FileRole role) {
     case FileRole::kK3sSums: return "k3s-sha256sum";
     case FileRole::kK3sVersions: return "k3s-versions";
     case FileRole::kKubectl: return "kubectl";
+    case FileRole::kRdInstaller: return "rd-installer";
   }
   return "";
 }
 
 std::optional<FileRole> ParseRole(std::string_view s) {
   for (FileRole r : {FileRole::kK3sBinary, FileRole::kK3sImages, FileRole::kK3sSums,
-                     FileRole::kK3sVersions, FileRole::kKubectl}) {
+                     FileRole::kK3sVersions, FileRole::kKubectl, FileRole::kRdInstaller}) {
     if (RoleName(r) == s) return r;
   }
   return std::nullopt;
@@ -95,6 +96,49 @@ std::optional<FileRole> ParseRole(std::string_view s) {
 
 std::uint32_t ModeForRole(FileRole role) {
   return role == FileRole::kK3sBinary || role == FileRole::kKubectl ? 0755 : 0644;
+}
+
+std::string_view RdPlatformName(RdPlatform p) {
+  switch (p) {
+    case RdPlatform::kWindows: return "windows";
+    case RdPlatform::kDarwinArm64: return "darwin-arm64";
+    case RdPlatform::kDarwinAmd64: return "darwin-amd64";
+    case RdPlatform::kLinux: return "linux";
+  }
+  return "linux";
+}
+
+namespace {
+constexpr RdPlatform kRdPlatforms[] = {RdPlatform::kWindows, RdPlatform::kDarwinArm64,
+                                       RdPlatform::kDarwinAmd64, RdPlatform::kLinux};
+}  // namespace
+
+Result<RdPlatform> ParseRdPlatform(std::string_view s) {
+  for (RdPlatform p : kRdPlatforms) {
+    if (RdPlatformName(p) == s) return p;
+  }
+  std::string hint;
+  if (s == "windows-arm64" || s == "linux-arm64") {
+    hint = ": Rancher Desktop publishes no " + std::string(s) + " build";
+  } else if (s == "darwin-aarch64" || s == "macos") {
+    hint = " (Apple silicon is \"darwin-arm64\")";
+  }
+  return Status::Usage("unknown Rancher Desktop platform \"" + std::string(s) + "\"" + hint +
+                       " (use windows, darwin-arm64, darwin-amd64 or linux)");
+}
+
+// The release asset names, from rancher-sandbox/rancher-desktop's GitHub releases (offline doc
+// 8): packaging names the MSI "Rancher.Desktop.Setup.<v>.msi", the dmgs
+// "Rancher.Desktop-<v>.<aarch64|x86_64>.dmg" and the Linux zip "rancher-desktop-linux-v<v>.zip".
+std::string RdInstallerAssetName(std::string_view rd_version, RdPlatform p) {
+  const std::string v(rd_version);
+  switch (p) {
+    case RdPlatform::kWindows: return "Rancher.Desktop.Setup." + v + ".msi";
+    case RdPlatform::kDarwinArm64: return "Rancher.Desktop-" + v + ".aarch64.dmg";
+    case RdPlatform::kDarwinAmd64: return "Rancher.Desktop-" + v + ".x86_64.dmg";
+    case RdPlatform::kLinux: return "rancher-desktop-linux-v" + v + ".zip";
+  }
+  return v;
 }
 
 namespace {
@@ -165,6 +209,36 @@ Result<PayloadPath> ClassifyKubectl(std::string_view path, std::string_view plat
   return p;
 }
 
+// installers/<asset>: one of RdInstallerAssetName's forms, with a strict X.Y.Z.
+Result<PayloadPath> ClassifyInstaller(std::string_view path, std::string_view name) {
+  struct Form {
+    std::string_view prefix, suffix;
+    RdPlatform platform;
+  };
+  static constexpr Form kForms[] = {
+      {"Rancher.Desktop.Setup.", ".msi", RdPlatform::kWindows},
+      {"Rancher.Desktop-", ".aarch64.dmg", RdPlatform::kDarwinArm64},
+      {"Rancher.Desktop-", ".x86_64.dmg", RdPlatform::kDarwinAmd64},
+      {"rancher-desktop-linux-v", ".zip", RdPlatform::kLinux},
+  };
+  for (const Form& f : kForms) {
+    if (name.size() <= f.prefix.size() + f.suffix.size() || !name.starts_with(f.prefix) ||
+        !name.ends_with(f.suffix)) {
+      continue;
+    }
+    std::string_view v = name.substr(f.prefix.size(), name.size() - f.prefix.size() - f.suffix.size());
+    auto parsed = ParseRdVersion(v);
+    if (!parsed.has_value()) continue;
+    PayloadPath p{FileRole::kRdInstaller, Destination::kInstallers, std::string(name)};
+    p.rd_version = parsed->ToString();
+    p.rd_platform = f.platform;
+    return p;
+  }
+  return PathError(path, "not a Rancher Desktop installer name (Rancher.Desktop.Setup.X.Y.Z.msi, "
+                         "Rancher.Desktop-X.Y.Z.{aarch64,x86_64}.dmg, "
+                         "rancher-desktop-linux-vX.Y.Z.zip)");
+}
+
 }  // namespace
 
 Status ValidatePathSyntax(std::string_view path) {
@@ -194,7 +268,9 @@ Result<PayloadPath> ClassifyPayloadPath(std::string_view path) {
     return ClassifyK3sFile(path, parts[2], parts[3]);
   }
   if (parts.size() == 3 && parts[0] == "kuberlr") return ClassifyKubectl(path, parts[1], parts[2]);
-  return PathError(path, "not under cache/k3s/<version>/, cache/k3s-versions.json or kuberlr/");
+  if (parts.size() == 2 && parts[0] == "installers") return ClassifyInstaller(path, parts[1]);
+  return PathError(path, "not under cache/k3s/<version>/, cache/k3s-versions.json, kuberlr/ or "
+                         "installers/");
 }
 
 std::string K3sBundlePath(std::string_view k3s_version, std::string_view file_name) {
@@ -203,6 +279,10 @@ std::string K3sBundlePath(std::string_view k3s_version, std::string_view file_na
 
 std::string KubectlBundlePath(TargetOs os, Arch arch, std::string_view kubectl_version) {
   return "kuberlr/" + KuberlrPlatformDir(os, arch) + "/" + KubectlFileName(kubectl_version, os);
+}
+
+std::string InstallerBundlePath(std::string_view rd_version, RdPlatform p) {
+  return "installers/" + RdInstallerAssetName(rd_version, p);
 }
 
 }  // namespace rdbundle

@@ -37,14 +37,25 @@ std::string KuberlrPlatformDir(TargetOs os, Arch arch);  // "darwin-arm64", neve
 // "kubectl1.30.4", "kubectl1.30.4.exe" on windows. `version` is "X.Y.Z" (no v).
 std::string KubectlFileName(std::string_view version, TargetOs os);
 
+// ---- Rancher Desktop installers (doc 8; format-spec v2 "installers/") -----------------------
+// The platforms RD publishes an installer for. RD ships no Windows arm64 and no Linux arm64
+// build, so there is no such platform.
+enum class RdPlatform { kWindows, kDarwinArm64, kDarwinAmd64, kLinux };
+std::string_view RdPlatformName(RdPlatform p);  // "windows", "darwin-arm64", "darwin-amd64", "linux"
+Result<RdPlatform> ParseRdPlatform(std::string_view s);  // kUsage naming the four values
+// The release asset RD publishes for `rd_version` ("X.Y.Z") on GitHub:
+//   Rancher.Desktop.Setup.X.Y.Z.msi, Rancher.Desktop-X.Y.Z.aarch64.dmg,
+//   Rancher.Desktop-X.Y.Z.x86_64.dmg, rancher-desktop-linux-vX.Y.Z.zip
+std::string RdInstallerAssetName(std::string_view rd_version, RdPlatform p);
+
 // ---- bundle payload paths (format-spec "Paths") ---------------------------------------------
-enum class FileRole { kK3sBinary, kK3sImages, kK3sSums, kK3sVersions, kKubectl };
+enum class FileRole { kK3sBinary, kK3sImages, kK3sSums, kK3sVersions, kKubectl, kRdInstaller };
 std::string_view RoleName(FileRole role);  // "k3s-binary", "k3s-images", ...
 std::optional<FileRole> ParseRole(std::string_view s);
 // 0755 for the k3s binary and kubectl, 0644 for everything else.
 std::uint32_t ModeForRole(FileRole role);
 
-enum class Destination { kCache, kKuberlr };
+enum class Destination { kCache, kKuberlr, kInstallers };
 
 // What a payload path means. Fields not relevant to the role are left empty.
 struct PayloadPath {
@@ -55,6 +66,8 @@ struct PayloadPath {
   std::optional<Arch> arch;   // k3s binary/images/sums and kubectl
   std::optional<TargetOs> os; // kubectl
   std::string kubectl_version;  // kubectl, "X.Y.Z"
+  std::string rd_version;       // kRdInstaller, "X.Y.Z"
+  std::optional<RdPlatform> rd_platform;  // kRdInstaller
 };
 
 inline constexpr std::string_view kK3sVersionsBundlePath = "cache/k3s-versions.json";
@@ -66,9 +79,11 @@ Status ValidatePathSyntax(std::string_view path);
 //   cache/k3s-versions.json
 //   cache/k3s/<k3s version>/{k3s|k3s-arm64|sha256sum-<arch>.txt|k3s-airgap-images-<arch>.tar[.zst]}
 //   kuberlr/<os>-<arch>/kubectl<X.Y.Z>[.exe on windows only]
+//   installers/<RdInstallerAssetName>   (format version 2 only; ValidateManifest checks that)
 Result<PayloadPath> ClassifyPayloadPath(std::string_view path);
 
 std::string K3sBundlePath(std::string_view k3s_version, std::string_view file_name);
 std::string KubectlBundlePath(TargetOs os, Arch arch, std::string_view kubectl_version);
+std::string InstallerBundlePath(std::string_view rd_version, RdPlatform p);
 
 }  // namespace rdbundle

@@ -208,6 +208,19 @@ std::string KubectlVersion::ToString() const {
 
 std::string KubectlVersion::ToTag() const { return "v" + ToString(); }
 
+Result<RdVersion> ParseRdVersion(std::string_view s) {
+  constexpr std::string_view kKind = "Rancher Desktop";
+  if (s.size() > kMaxVersionTextBytes) return InvalidVersion(kKind, s, "too long");
+  std::string reason;
+  int n[3];
+  if (!ParseCore(s, n, reason)) return InvalidVersion(kKind, s, reason);
+  return RdVersion{n[0], n[1], n[2]};
+}
+
+std::string RdVersion::ToString() const {
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+}
+
 std::string Minor::ToString() const { return std::to_string(major) + "." + std::to_string(minor); }
 
 Minor MinorOf(const K3sVersion& v) { return {v.major, v.minor}; }

@@ -74,6 +74,20 @@ struct Minor {
   auto operator<=>(const Minor&) const = default;
 };
 
+// A Rancher Desktop release, "X.Y.Z" (the version in its installer names and Info.plist).
+struct RdVersion {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+
+  std::string ToString() const;  // "1.19.0"
+  auto operator<=>(const RdVersion&) const = default;
+};
+
+// Accepts "X.Y.Z" (same number rules as ParseK3sVersion; no "v", nothing after the patch).
+// kCorrupt "invalid Rancher Desktop version \"<s>\" (<reason>)" otherwise.
+Result<RdVersion> ParseRdVersion(std::string_view s);
+
 Minor MinorOf(const K3sVersion& v);
 Minor MinorOf(const KubectlVersion& v);
 

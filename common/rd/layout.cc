@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/os/fs.h"
+#include "common/rd/rd_rules.h"
 
 namespace rdbundle {
 
@@ -15,7 +16,8 @@ std::optional<std::string> GetEnvReal(const char* name) {
 Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const GetEnvFn& getenv) {
   Destinations d;
   d.os = opts.os.value_or(HostOs());
-  d.arch = opts.arch.value_or(HostArch());
+  // RD on Windows reads only the amd64 files (RdArchFor, kube/wsl.ts).
+  RDB_ASSIGN_OR_RETURN(d.arch, RdArchFor(d.os, opts.arch, HostArch()));
   if (opts.home) {
     d.home = *opts.home;
   } else if (auto home = getenv("HOME")) {

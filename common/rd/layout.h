@@ -37,6 +37,7 @@ std::optional<std::string> GetEnvReal(const char* name);
 //   windows: <home>/AppData/Local/rancher-desktop/cache (%LOCALAPPDATA%; from WSL pass
 //            --home /mnt/c/Users/<user>)
 // kuberlr: <home>/.kuberlr. Explicit cache_dir/kuberlr_dir win. home defaults to $HOME.
+// arch: RdArchFor (windows: always amd64; an explicit arm64 for windows is kUsage).
 Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const GetEnvFn& getenv);
 
 }  // namespace rdbundle

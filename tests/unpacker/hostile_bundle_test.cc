@@ -320,10 +320,10 @@ TEST_F(HostileBundleTest, TrustedCommentFromAnotherBundle) {
 }
 
 TEST_F(HostileBundleTest, UnknownFormatVersion) {
-  BundleParts p = Parts([](Manifest& m) { m.format_version = 2; });
+  BundleParts p = Parts([](Manifest& m) { m.format_version = 3; });
   ExpectRejected(AssembleBundle(p), ErrorCode::kUnsupportedVersion,
-                 "B: manifest.json: unsupported format version 2 (this rdbundle reads version "
-                 "1; upgrade rdbundle)");
+                 "B: manifest.json: unsupported format version 3 (this rdbundle reads versions "
+                 "1 to 2; upgrade rdbundle)");
 }
 
 // ---- signed but wrong: a valid signature does not make a bad manifest acceptable ----------
@@ -344,7 +344,7 @@ TEST_F(HostileBundleTest, SignedPathOutsideTheSchema) {
   BundleParts p = Parts([](Manifest& m) { m.files[0].path = "cache/autostart.sh"; });
   ExpectRejected(AssembleBundle(p), ErrorCode::kCorrupt,
                  "B: manifest.json: path \"cache/autostart.sh\": not under cache/k3s/<version>/, "
-                 "cache/k3s-versions.json or kuberlr/");
+                 "cache/k3s-versions.json, kuberlr/ or installers/");
 }
 
 TEST_F(HostileBundleTest, SignedManifestDisagreesWithStreamHash) {

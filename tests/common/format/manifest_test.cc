@@ -183,11 +183,11 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
 
 TEST(ManifestParseTest, UnknownVersionBeforeAnythingElse) {
   // Even with unknown fields, a newer version says "upgrade", not "corrupt".
-  std::string text = "{\"format\":\"rdbundle\",\"formatVersion\":2,\"newField\":[1,2]}";
+  std::string text = "{\"format\":\"rdbundle\",\"formatVersion\":3,\"newField\":[1,2]}";
   auto r = ParseManifest(text);
   EXPECT_EQ(r.error().code(), ErrorCode::kUnsupportedVersion);
-  EXPECT_EQ(r.error().message(), "manifest.json: unsupported format version 2 (this rdbundle "
-                                 "reads version 1; upgrade rdbundle)");
+  EXPECT_EQ(r.error().message(), "manifest.json: unsupported format version 3 (this rdbundle "
+                                 "reads versions 1 to 2; upgrade rdbundle)");
 }
 
 TEST(ManifestParseTest, Rejections) {
@@ -240,6 +240,97 @@ TEST(ManifestParseTest, TrustedComment) {
 TEST(ManifestParseTest, Rfc3339) {
   EXPECT_EQ(FormatRfc3339Utc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(FormatRfc3339Utc(1764072000), "2025-11-25T12:00:00Z");
+}
+
+}  // namespace
+}  // namespace rdbundle
+
+namespace rdbundle {
+namespace {
+
+// format-spec/rdbundle-v2.md: a Rancher Desktop installer under installers/, with its
+// .sha512sum digest, makes the bundle version 2; the channels are repeated in the manifest.
+Manifest ValidV2() {
+  Manifest m = Valid();
+  ManifestFile msi = File("installers/Rancher.Desktop.Setup.1.19.3.msi", FileRole::kRdInstaller);
+  msi.source = FileSource{"https://github.com/rancher-sandbox/rancher-desktop/releases/download/"
+                          "v1.19.3/Rancher.Desktop.Setup.1.19.3.msi",
+                          std::nullopt, std::string(128, 'c')};
+  m.files.insert(m.files.end() - 1, msi);  // sorted: cache/ < installers/ < kuberlr/
+  EXPECT_TRUE(FillManifestSummaries(m).ok());
+  m.k3s_channels = {{"stable", "1.30.4"}};
+  return m;
+}
+
+TEST(ManifestV2Test, WriterPicksTheLowestVersion) {
+  EXPECT_EQ(Valid().format_version, 1);  // no installer: a v1 reader still reads it
+  const Manifest m = ValidV2();
+  EXPECT_EQ(m.format_version, 2);
+  ASSERT_EQ(m.rd_installers.size(), 1u);
+  EXPECT_EQ(m.rd_installers[0].version, "1.19.3");
+  EXPECT_EQ(m.rd_installers[0].platform, RdPlatform::kWindows);
+  ASSERT_TRUE(ValidateManifest(m).ok()) << Error(m);
+  const std::string bytes = SerializeManifest(m);
+  EXPECT_NE(bytes.find("\"formatVersion\": 2"), std::string::npos);
+  EXPECT_NE(bytes.find("\"rdInstallers\""), std::string::npos);
+  EXPECT_NE(bytes.find("\"sha512\""), std::string::npos);
+  auto parsed = ParseManifest(bytes);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
+  EXPECT_EQ(*parsed, m);
+  EXPECT_EQ(SerializeManifest(*parsed), bytes);
+}
+
+TEST(ManifestV2Test, Rejections) {
+  Manifest m = ValidV2();
+  m.format_version = 1;  // installers cannot be expressed in v1
+  EXPECT_EQ(Error(m), "manifest.json: installers/ needs formatVersion 2 (format-spec/rdbundle-v2.md)");
+  m = Valid();
+  m.k3s_channels = {{"stable", "1.30.4"}};
+  EXPECT_EQ(Error(m), "manifest.json: k3s.channels needs formatVersion 2");
+  m = ValidV2();
+  m.k3s_channels = {{"stable", "1.29.8"}};
+  EXPECT_EQ(Error(m), "manifest.json: k3s.channels: \"stable\" names \"1.29.8\", which is not a "
+                      "bundled k3s version");
+  m = ValidV2();
+  m.files[m.files.size() - 2].source->sha512.reset();
+  EXPECT_EQ(Error(m), "manifest.json: installers/Rancher.Desktop.Setup.1.19.3.msi: source.sha512: "
+                      "required for role rd-installer");
+  m = ValidV2();
+  m.files[1].source->sha512 = std::string(128, 'c');
+  EXPECT_EQ(Error(m), "manifest.json: cache/k3s/v1.30.4+k3s1/k3s: source.sha512: only for role "
+                      "rd-installer");
+  m = ValidV2();
+  m.rd_installers.clear();
+  EXPECT_EQ(Error(m), "manifest.json: rdInstallers does not list exactly the installer files, "
+                      "sorted by platform, version");
+  // A v1 manifest with the v2 field is rejected as an unknown field.
+  std::string v1 = SerializeManifest(Valid());
+  v1.replace(v1.find("\"files\""), 7, "\"rdInstallers\": [], \"files\"");
+  EXPECT_EQ(ParseManifest(v1).error().message(), "manifest.json: unknown field rdInstallers");
+}
+
+TEST(PathsV2Test, InstallerNames) {
+  for (RdPlatform p : {RdPlatform::kWindows, RdPlatform::kDarwinArm64, RdPlatform::kDarwinAmd64,
+                       RdPlatform::kLinux}) {
+    auto c = ClassifyPayloadPath(InstallerBundlePath("1.19.3", p));
+    ASSERT_TRUE(c.has_value()) << c.error().message();
+    EXPECT_EQ(c->role, FileRole::kRdInstaller);
+    EXPECT_EQ(c->rd_platform, p);
+    EXPECT_EQ(c->rd_version, "1.19.3");
+    EXPECT_EQ(*ParseRdPlatform(RdPlatformName(p)), p);
+  }
+  EXPECT_EQ(RdInstallerAssetName("1.19.3", RdPlatform::kDarwinArm64),
+            "Rancher.Desktop-1.19.3.aarch64.dmg");
+  EXPECT_EQ(RdInstallerAssetName("1.19.3", RdPlatform::kLinux), "rancher-desktop-linux-v1.19.3.zip");
+  for (const char* bad : {"installers/Rancher.Desktop.Setup.1.19.msi",
+                          "installers/Rancher.Desktop-1.19.3.arm64.dmg",
+                          "installers/rancher-desktop-linux-1.19.3.zip",
+                          "installers/Rancher.Desktop.Setup.01.19.3.msi", "installers/x/y.msi"}) {
+    EXPECT_FALSE(ClassifyPayloadPath(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(ParseRdPlatform("windows-arm64").error().message(),
+            "unknown Rancher Desktop platform \"windows-arm64\": Rancher Desktop publishes no "
+            "windows-arm64 build (use windows, darwin-arm64, darwin-amd64 or linux)");
 }
 
 }  // namespace

@@ -73,8 +73,8 @@ TEST(LayoutTest, ClassifySchema) {
       {"kuberlr/linux-amd64/kubectlv1.30.4", "kuberlr file is not kubectl<X.Y.Z>"},
       {"kuberlr/linux-amd64/kuberlr.conf", "kuberlr file is not kubectl<X.Y.Z>"},
       {"cache/rdbundle-installed.json",
-       "not under cache/k3s/<version>/, cache/k3s-versions.json or kuberlr/"},
-      {"home/.bashrc", "not under cache/k3s/<version>/, cache/k3s-versions.json or kuberlr/"},
+       "not under cache/k3s/<version>/, cache/k3s-versions.json, kuberlr/ or installers/"},
+      {"home/.bashrc", "not under cache/k3s/<version>/, cache/k3s-versions.json, kuberlr/ or installers/"},
   };
   for (const auto& [path, reason] : bad) {
     auto r = ClassifyPayloadPath(path);
