@@ -1,4 +1,5 @@
 #include "unpacker/coverage.h"
+#include "common/rd/kuberlr.h"
 #include "common/rd/skew.h"
 
 #include <algorithm>
@@ -23,17 +24,10 @@ Result<std::vector<KubectlVersion>> ListKuberlrKubectls(Fs& fs, const Destinatio
   const std::string dir = JoinPath(dest.kuberlr_dir, KuberlrPlatformDir(dest.os, dest.arch));
   RDB_ASSIGN_OR_RETURN(auto names, ListDirIfExists(fs, dir));
   std::vector<KubectlVersion> out;
+  // Every entry kuberlr counts (kubectl_finder.go findKubectlBinaries, rd/kuberlr.h): it does
+  // not look at the entry's type either.
   for (const auto& name : names) {
-    std::string_view v = name;
-    if (!v.starts_with("kubectl")) continue;
-    v.remove_prefix(7);
-    if (dest.os == TargetOs::kWindows) {
-      if (!v.ends_with(".exe")) continue;
-      v.remove_suffix(4);
-    }
-    if (v.starts_with("v")) continue;
-    auto parsed = ParseKubectlVersion(v);
-    if (parsed.has_value()) out.push_back(*parsed);
+    if (auto v = KuberlrVersionOfName(name, dest.os)) out.push_back(*v);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -195,14 +189,8 @@ bool TargetIsHost(const DestinationOptions& o) {
 }
 
 std::optional<KubectlVersion> SystemKubectlVersion(std::string_view name) {
-  if (!name.starts_with("kubectl")) return std::nullopt;
-  name.remove_prefix(7);
-  if (name.starts_with("v")) return std::nullopt;  // kuberlr's "%d" does not take it
-  auto v = ParseKubectlVersion(name);
-  if (!v.has_value() && std::count(name.begin(), name.end(), '.') == 1) {
-    v = ParseKubectlVersion(std::string(name) + ".0");
-  }
-  return v.has_value() ? std::optional<KubectlVersion>(*v) : std::nullopt;
+  // The same scan as in kuberlr's own directory (findKubectlBinaries serves both).
+  return KuberlrVersionOfName(name, HostOs());
 }
 
 Result<std::vector<SystemKubectl>> ListSystemKubectls(Fs& fs, const std::string& dir) {

@@ -47,8 +47,9 @@ struct CoverageReport {
 // doctor reports them). A missing CACHE/k3s is an empty list.
 Result<std::vector<K3sVersion>> ListCachedK3sVersions(Fs& fs, const std::string& cache_dir);
 
-// kubectl<X.Y.Z>[.exe] files in <kuberlr_dir>/<os>-<arch>/ (names must match the target OS:
-// ".exe" exactly on windows). A missing directory is an empty list.
+// The entries of <kuberlr_dir>/<os>-<arch>/ kuberlr counts, by name (KuberlrVersionOfName:
+// kubectl<X.Y.Z>, kubectl<X.Y>, any name starting kubectl<X.Y.Z>). A missing directory is an
+// empty list.
 Result<std::vector<KubectlVersion>> ListKuberlrKubectls(Fs& fs, const Destinations& dest);
 
 // `kubectls` is what kuberlr can choose from (its directory, plus the versioned kubectls in
@@ -90,10 +91,8 @@ inline constexpr std::string_view kKuberlrSystemDir = "/usr/bin";
 // machine's; target OS and arch the host's; not a Windows target).
 bool TargetIsHost(const DestinationOptions& o);
 
-// kuberlr reads a system kubectl's version from its file name, never by running it:
-// kubectl<X.Y.Z>, or kubectl<X.Y> (patch 0) as distributions name versioned kubectls
-// (flavio/kuberlr internal/finder/kubectl_finder.go, inferSystemKubectlVersion). A plain
-// "kubectl" is not counted.
+// kuberlr reads a system kubectl's version from its file name, never by running it, exactly as
+// in its own directory (KuberlrVersionOfName). A plain "kubectl" is not counted.
 std::optional<KubectlVersion> SystemKubectlVersion(std::string_view name);
 
 struct SystemKubectl {

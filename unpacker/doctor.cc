@@ -7,6 +7,7 @@
 
 #include "common/format/json_strict.h"
 #include "common/os/platform.h"
+#include "common/rd/rd_rules.h"
 #include "unpacker/doctor_internal.h"
 
 namespace rdbundle::unpacker {
@@ -41,6 +42,15 @@ const char* StatusColor(CheckStatus s) {
   return "";
 }
 
+// "Rancher Desktop 1.19.3 (macOS app, /Applications/...): lists k3s v1.25.3 and later".
+std::string DescribeRd(const DoctorReport& r) {
+  const auto version = r.rd ? r.rd->version : std::nullopt;
+  const std::string rules = "lists k3s v" + RdMinimumK3s(version).ToString() + " and later";
+  if (!r.rd) return "none found: rules of Rancher Desktop 1.19 and later (" + rules + ")";
+  const std::string at = " (" + r.rd->how + ", " + r.rd->where + ")";
+  if (!version) return "version not known" + at + ": rules of 1.19 and later (" + rules + ")";
+  return version->ToString() + at + ": " + rules;
+}
 
 }  // namespace
 
@@ -63,7 +73,8 @@ std::size_t DoctorReport::Count(CheckStatus s) const {
 
 Result<DoctorReport> RunDoctorChecks(Fs& fs, const DoctorCommand& cmd, const DoctorEnv& env) {
   RDB_ASSIGN_OR_RETURN(Destinations dest, ResolveDestinations(cmd.dest, env.getenv));
-  Doctor d{fs, cmd, env, DoctorReport{dest, {}, ""}, {}, {}};
+  Doctor d{fs, cmd, env, DoctorReport{dest, {}, {}, ""}, {}, {}, {}};
+  CheckInstalledRd(d);
   RDB_RETURN_IF_ERROR(CheckK3sCache(d));
   RDB_RETURN_IF_ERROR(CheckVersionsFile(d));
   CheckKuberlrAndCover(d);
@@ -77,6 +88,14 @@ std::string FormatDoctorJson(const DoctorReport& r) {
                  {"arch", ArchName(r.dest.arch)},
                  {"cacheDir", r.dest.cache_dir},
                  {"kuberlrDir", r.dest.kuberlr_dir}};
+  OrderedJson rd = {{"found", r.rd.has_value()}};
+  if (r.rd) {
+    rd["where"] = r.rd->where;
+    rd["how"] = r.rd->how;
+    if (r.rd->version) rd["version"] = r.rd->version->ToString();
+  }
+  rd["minimumK3s"] = RdMinimumK3s(r.rd ? r.rd->version : std::nullopt).ToString();
+  j["rancherDesktop"] = std::move(rd);
   j["summary"] = {{"ok", r.Count(CheckStatus::kOk)},
                   {"warn", r.Count(CheckStatus::kWarn)},
                   {"fail", r.Count(CheckStatus::kFail)}};
@@ -97,7 +116,8 @@ std::string FormatDoctorJson(const DoctorReport& r) {
 std::string FormatDoctorText(const DoctorReport& r, bool color) {
   std::string out = "Rancher Desktop offline check (" + std::string(OsName(r.dest.os)) + "/" +
                     std::string(ArchName(r.dest.arch)) + ")\n  cache    " + r.dest.cache_dir +
-                    "\n  kuberlr  " + r.dest.kuberlr_dir + "\n";
+                    "\n  kuberlr  " + r.dest.kuberlr_dir + "\n  Rancher Desktop  " + DescribeRd(r) +
+                    "\n";
   for (const CheckItem& i : r.items) {
     const std::string word =
         color ? StatusColor(i.status) + std::string(StatusWord(i.status)) + "\033[0m"

@@ -4,14 +4,20 @@
 //
 // Every finding is one item {check, subject, status, message, fix?}. The check names and the
 // JSON layout (FormatDoctorJson) are a stable interface:
+//   rancher-desktop    the installed RD and its version, whose rules the other checks apply
+//                      (minimum k3s version, built-in version list); none found: current rules
 //   k3s-dir            an entry of CACHE/k3s that RD cannot use (bad name, not a directory),
 //                      or no k3s version at all
 //   k3s-files          the arch's k3s binary, sha256sum file and images (.tar.zst, else .tar)
 //   k3s-sha256         the binary's (with --deep also the images') line in the sums file
-//   k3s-rd-minimum     a version older than v1.25.3, which current RD does not list
-//   k3s-versions-json  CACHE/k3s-versions.json valid for RD, and listing the cached versions
+//   k3s-rd-minimum     a version older than the installed RD's minimum (v1.25.3 from RD 1.19,
+//                      v1.21.0 before), which RD does not list
+//   k3s-versions-json  CACHE/k3s-versions.json as RD reads it, listing the cached versions
+//   k3s-shadowed       a listed build that RD picks over a complete build of the same X.Y.Z
+//                      although its own directory is not complete (--fix drops it)
 //   kuberlr-dir        the platform directory name (darwin-arm64, never darwin-aarch64)
-//   kubectl-file       kubectl<X.Y.Z>[.exe] names and the executable bit
+//   kubectl-file       the names kuberlr counts (kubectl<X.Y.Z>, kubectl<X.Y>, any name
+//                      starting kubectl<X.Y.Z>; rd/kuberlr.h) and the executable bit
 //   system-kubectl     versioned kubectls in /usr/bin, which kuberlr also uses (host only)
 //   kubectl-cover      a kubectl within one minor of each cached k3s version (coverage.h, the
 //                      same check `install` runs at its end)
@@ -27,6 +33,7 @@
 #include "common/base/status.h"
 #include "common/format/version.h"
 #include "common/os/fs.h"
+#include "common/rd/installed_rd.h"
 #include "common/rd/layout.h"
 
 namespace rdbundle::unpacker {
@@ -47,6 +54,9 @@ struct CheckItem {
 struct DoctorReport {
   Destinations dest;
   std::vector<CheckItem> items;
+  // The Rancher Desktop found for the target (installed_rd.h), whose rules the checks apply;
+  // none, or no version known: the rules of RD 1.19 and later.
+  std::optional<InstalledRd> rd;
   // When kubectl-cover failed: one command that brings the fewest kubectls closing every gap.
   std::string kubectl_fix;
   std::size_t Count(CheckStatus s) const;
@@ -76,7 +86,8 @@ struct DoctorEnv {
 // a lock held by a running install, a failed --fix write); findings are items, never errors.
 Result<DoctorReport> RunDoctorChecks(Fs& fs, const DoctorCommand& cmd, const DoctorEnv& env);
 
-// {"version":1,"target":{"os","arch","cacheDir","kuberlrDir"},"summary":{"ok":N,"warn":N,
+// {"version":1,"target":{"os","arch","cacheDir","kuberlrDir"},"rancherDesktop":{"found":bool,
+// "where","how","version" (when found / known),"minimumK3s":"1.25.3"},"summary":{"ok":N,"warn":N,
 // "fail":N},"checks":[{"check","subject","status":"ok|warn|fail","message","fix" (only when
 // there is one)}],"kubectlFix" (only when kubectl-cover failed)}, pretty-printed, with a
 // trailing newline. "version" is this schema's version: fields are only ever added.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/format/version.h"
+#include "common/rd/installed_rd.h"
 #include "unpacker/doctor.h"
 
 namespace rdbundle::unpacker::doctor_internal {
@@ -29,6 +30,8 @@ struct Doctor {
   DoctorReport report;
   std::vector<K3sVersion> cached;    // every CACHE/k3s/<valid version>/ directory
   std::vector<K3sVersion> complete;  // ... with every file present and matching its sums line
+  std::optional<InstalledRd> rd;      // the Rancher Desktop found, whose rules apply
+  std::optional<RdVersion> rd_version() const { return rd ? rd->version : std::nullopt; }
 
   const Destinations& dest() const { return report.dest; }
   void Add(std::string check, std::string subject, CheckStatus status, std::string message,
@@ -38,7 +41,9 @@ struct Doctor {
   }
 };
 
-// doctor_k3s.cc: CACHE/k3s/<version>/ directories, then CACHE/k3s-versions.json (and --fix).
+// doctor_k3s.cc: the installed Rancher Desktop, CACHE/k3s/<version>/ directories, then
+// CACHE/k3s-versions.json (and --fix).
+void CheckInstalledRd(Doctor& d);
 Status CheckK3sCache(Doctor& d);
 Status CheckVersionsFile(Doctor& d);
 // doctor_kuberlr.cc: platform directories, kubectl files, kuberlr's system directory, and the

@@ -8,6 +8,8 @@
 #include "common/format/sha256sums.h"
 #include "common/os/platform.h"
 #include "common/rd/k3s_versions.h"
+#include "common/rd/rd_rules.h"
+#include "unpacker/coverage.h"
 
 
 namespace rdbundle::unpacker::doctor_internal {
@@ -154,14 +156,34 @@ Status CheckK3sVersionDir(Doctor& d, const K3sVersion& v, const std::string& dir
     RDB_ASSIGN_OR_RETURN(sums_ok, CheckK3sSums(d, v, f));
   }
   if (f.all_present && sums_ok) d.complete.push_back(v);
-  if (BelowRdMinimum(v)) {
+  if (BelowRdMinimumFor(v, d.rd_version())) {
+    // k3sHelper.ts readCache: `if (version && semver.gte(version, this.minimumVersion))`.
+    const std::string rd = d.rd_version()
+                               ? "Rancher Desktop " + d.rd_version()->ToString() + " does not"
+                               : "Rancher Desktop 1.19 and later do not";
     d.Add("k3s-rd-minimum", v.text, CheckStatus::kWarn,
-          dir + ": older than v1.25.3: Rancher Desktop 1.19 and later do not offer it");
+          dir + ": older than v" + RdMinimumK3s(d.rd_version()).ToString() + ": " + rd +
+              " offer it");
   }
   return Status::Ok();
 }
 
 }  // namespace
+
+void CheckInstalledRd(Doctor& d) {
+  // Shown in the report's header (FormatDoctorText, "rancherDesktop" in JSON); an item only
+  // when its rules are older than the ones rdbundle follows.
+  d.rd = DetectInstalledRd(d.fs, d.dest(), TargetIsHost(d.cmd.dest), d.env.getenv);
+  d.report.rd = d.rd;
+  if (d.rd && d.rd->version && !RdHasBuiltinVersionList(*d.rd->version)) {
+    const std::string oldest = kOldestRdFollowed.ToString();
+    d.Add("rancher-desktop", d.rd->version->ToString(), CheckStatus::kWarn,
+          d.rd->where + ": Rancher Desktop " + d.rd->version->ToString() + " is older than " +
+              oldest + ": without a usable k3s-versions.json it offers no version offline (no "
+              "built-in list); rdbundle follows the rules of " + oldest + " and later",
+          "upgrade Rancher Desktop to " + oldest + " or later");
+  }
+}
 
 Status CheckK3sCache(Doctor& d) {
   const std::string k3s_dir = JoinPath(d.dest().cache_dir, "k3s");
@@ -242,7 +264,8 @@ Status ReportUnusableVersionsFile(Doctor& d, const std::string& path, const std:
   return Status::Ok();
 }
 
-// Cached versions the file does not list (fail, or merged with --fix), and listed versions
+// Cached versions the file does not list (fail, or merged with --fix), listed builds that
+// shadow a complete build of the same X.Y.Z (fail, or dropped with --fix), and listed versions
 // that are not cached at all (warn: selecting them needs the network).
 Status CompareVersions(Doctor& d, const std::string& path, const K3sVersionsFile& file) {
   const std::set<std::string> listed(file.versions.begin(), file.versions.end());
@@ -250,10 +273,31 @@ Status CompareVersions(Doctor& d, const std::string& path, const K3sVersionsFile
   for (const auto& v : d.complete) {
     if (listed.count(v.text) == 0) missing.push_back(v);
   }
-  if (d.cmd.fix && !missing.empty()) {
-    K3sVersionsFile add;
-    add.versions = Texts(missing);
-    RDB_RETURN_IF_ERROR(WriteVersionsFile(d, path, MergeK3sVersions(file, add)));
+  const std::vector<std::string> complete_texts = Texts(d.complete);
+  const std::set<std::string> complete(complete_texts.begin(), complete_texts.end());
+  // As it will be written (sorted, with the missing versions), then as it is now.
+  K3sVersionsFile add;
+  add.versions = Texts(missing);
+  K3sVersionsFile fixed = MergeK3sVersions(file, add);
+  fixed.versions = DropShadowingBuilds(fixed.versions, complete);
+  const auto shadowed = FindShadowedBuilds(file.versions, complete, d.rd_version());
+  if (d.cmd.fix && (!missing.empty() || !shadowed.empty())) {
+    RDB_RETURN_IF_ERROR(WriteVersionsFile(d, path, fixed));
+  }
+  for (const ShadowedBuild& s : shadowed) {
+    // k3sHelper.ts: readCache keys versions by X.Y.Z and the build listed last wins;
+    // filterVersionsAgainstCache then offers 1.30.2 because v1.30.2+k3s1 is cached, and
+    // ensureK3sImages looks in `path.join(cacheDir, version.raw)` = the winner's directory.
+    const std::string what = path + ": lists " + s.winner + " after " + s.complete +
+                             ": Rancher Desktop picks the last listed build of " + s.key +
+                             " and looks in k3s/" + s.winner +
+                             ", which is not complete: " + std::string(kOffline);
+    if (d.cmd.fix) {
+      d.Add("k3s-shadowed", s.winner, CheckStatus::kOk,
+            path + ": dropped " + s.winner + ", so Rancher Desktop uses " + s.complete + " (--fix)");
+    } else {
+      d.Add("k3s-shadowed", s.winner, CheckStatus::kFail, what, std::string(kFixCommand));
+    }
   }
   for (const auto& v : missing) {
     if (d.cmd.fix) {
@@ -288,12 +332,28 @@ Status CheckVersionsFile(Doctor& d) {
     return ReportUnusableVersionsFile(
         d, path, path + ": missing: Rancher Desktop offers only the versions built into it");
   }
-  auto file = ParseK3sVersionsFile(*text, path, K3sVersionsParseMode::kUserCache);
-  if (!file.has_value()) return ReportUnusableVersionsFile(d, path, file.error().message());
+  // Exactly what RD's readCache keeps or discards (rd_rules.h RdReadCache): an entry RD skips
+  // (null, "junk") does not make the file unusable.
+  const RdCacheView view = RdReadCache(*text, d.rd_version());
+  if (view.verdict != RdCacheVerdict::kUsed) {
+    const std::string consequence = view.verdict == RdCacheVerdict::kFallsBack
+                                        ? "Rancher Desktop ignores the file"
+                                        : "Rancher Desktop discards everything in it";
+    return ReportUnusableVersionsFile(d, path, path + ": " + view.reason + ": " + consequence);
+  }
+  K3sVersionsFile file;
+  file.versions = view.parsed;
+  file.channels = view.parsed_channels;
+  std::string skipped;
+  if (view.unparsable > 0) {
+    skipped = "; " + std::to_string(view.unparsable) +
+              (view.unparsable == 1 ? " entry" : " entries") +
+              " of \"versions\" that Rancher Desktop skips";
+  }
   d.Add("k3s-versions-json", "k3s-versions.json", CheckStatus::kOk,
-        path + ": valid (cacheVersion 2, " + Plural(file->versions.size(), "version") + ", " +
-            Plural(file->channels.size(), "channel") + ")");
-  return CompareVersions(d, path, *file);
+        path + ": valid (cacheVersion 2, " + Plural(view.parsed.size(), "version") + ", " +
+            Plural(view.parsed_channels.size(), "channel") + skipped + ")");
+  return CompareVersions(d, path, file);
 }
 
 }  // namespace rdbundle::unpacker::doctor_internal

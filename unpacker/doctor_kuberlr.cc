@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "common/format/json_strict.h"
+#include "common/rd/kuberlr.h"
 #include "common/rd/skew.h"
 #include "unpacker/coverage.h"
 
@@ -43,7 +44,6 @@ std::optional<std::pair<TargetOs, Arch>> ParseMisnamedPlatformDir(std::string_vi
 struct KubectlName {
   std::optional<KubectlVersion> version;  // nullopt: not kubectl<X.Y.Z> at all
   std::vector<std::string> problems;
-  std::string consequence;  // what goes wrong with the name, when that is certain
 };
 
 KubectlName ClassifyKubectlName(std::string_view name, TargetOs os) {
@@ -64,10 +64,7 @@ KubectlName ClassifyKubectlName(std::string_view name, TargetOs os) {
     r.problems.push_back("\".exe\" on a " + std::string(OsName(os)) + " target");
   }
   if (os == TargetOs::kWindows && !exe) r.problems.push_back("no \".exe\"");
-  if (leading_v) {
-    r.problems.push_back("\"v\" before the version");
-    r.consequence = ": kuberlr ignores it";
-  }
+  if (leading_v) r.problems.push_back("\"v\" before the version");
   return r;
 }
 
@@ -84,7 +81,35 @@ struct Renamable {
   std::string fix;
 };
 
-// One entry of the target's platform directory.
+// A name kuberlr counts as `v`: the executable bit, and how kuberlr reads a name that is not
+// the canonical kubectl<X.Y.Z>[.exe].
+void CheckCountedKubectl(Doctor& d, const std::string& path, const std::string& name,
+                         const KubectlVersion& v, const FileInfo& info) {
+  const TargetOs os = d.dest().os;
+  if (os != TargetOs::kWindows && info.type == FileInfo::Type::kRegular &&
+      (info.mode & 0111) == 0) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.mode & 07777));
+    return d.Add("kubectl-file", name, CheckStatus::kFail,
+                 path + ": not executable (mode " + mode + "): kuberlr cannot run it",
+                 "chmod 0755 " + ShellQuote(path));
+  }
+  std::string msg = path + ": kubectl " + v.ToString();
+  if (name != KubectlFileName(v.ToString(), os)) {
+    msg += " (kuberlr reads this name as " + v.ToString() + ")";
+  }
+  if (info.type == FileInfo::Type::kSymlink) {
+    msg += " (a symlink; its target is not checked)";
+  } else if (os != TargetOs::kWindows) {
+    msg += ", executable";
+  }
+  d.Add("kubectl-file", name, CheckStatus::kOk, msg);
+}
+
+// One entry of the target's platform directory. kuberlr counts it by name alone
+// (KuberlrVersionOfName: kubectl<X.Y.Z>, kubectl<X.Y>, anything starting kubectl<X.Y.Z>), so
+// doctor counts exactly those; a counted entry that is not a runnable file fails, because
+// kuberlr would pick it and fail to run it.
 void CheckKubectlFile(Doctor& d, std::vector<Renamable>& renamable, const std::string& dir,
                       const std::string& name) {
   const std::string path = JoinPath(dir, name);
@@ -92,41 +117,29 @@ void CheckKubectlFile(Doctor& d, std::vector<Renamable>& renamable, const std::s
   auto info = d.fs.Stat(path);
   if (!info.has_value())
     return d.Add("kubectl-file", name, CheckStatus::kFail, info.error().message());
-  const KubectlName k = ClassifyKubectlName(name, os);
   const bool file =
       info->type == FileInfo::Type::kRegular || info->type == FileInfo::Type::kSymlink;
+  if (auto counted = KuberlrVersionOfName(name, os)) {
+    if (!file) {
+      return d.Add("kubectl-file", name, CheckStatus::kFail,
+                   path + ": not a file, but kuberlr counts it as kubectl " +
+                       counted->ToString() + " and fails to run it");
+    }
+    return CheckCountedKubectl(d, path, name, *counted, *info);
+  }
+  const KubectlName k = ClassifyKubectlName(name, os);
   if (!k.version || !file) {
     return d.Add("kubectl-file", name, CheckStatus::kWarn,
                  path + ": not a " + KubectlFileName("<X.Y.Z>", os) + " file: not counted");
   }
+  // Only a name kuberlr does not count reaches here ("kubectlv1.30.4"): never canonical.
   const std::string canonical = KubectlFileName(k.version->ToString(), os);
-  bool ok = true;
-  if (name != canonical) {
-    const std::string mv = "mv " + ShellQuote(path) + " " + ShellQuote(JoinPath(dir, canonical));
-    d.Add("kubectl-file", name, CheckStatus::kFail,
-          path + ": wrong name (" + (k.problems.empty() ? "spelling" : Join(k.problems, ", ")) +
-              "), expected " + canonical + k.consequence,
-          mv);
-    renamable.push_back({*k.version, mv});
-    ok = false;
-  }
-  if (os != TargetOs::kWindows && info->type == FileInfo::Type::kRegular &&
-      (info->mode & 0111) == 0) {
-    char mode[16];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info->mode & 07777));
-    d.Add("kubectl-file", name, CheckStatus::kFail,
-          path + ": not executable (mode " + mode + "): kuberlr cannot run it",
-          "chmod 0755 " + ShellQuote(path));
-    ok = false;
-  }
-  if (!ok) return;
-  std::string msg = path + ": kubectl " + k.version->ToString();
-  if (info->type == FileInfo::Type::kSymlink) {
-    msg += " (a symlink; its target is not checked)";
-  } else if (os != TargetOs::kWindows) {
-    msg += ", executable";
-  }
-  d.Add("kubectl-file", name, CheckStatus::kOk, msg);
+  const std::string mv = "mv " + ShellQuote(path) + " " + ShellQuote(JoinPath(dir, canonical));
+  d.Add("kubectl-file", name, CheckStatus::kFail,
+        path + ": wrong name (" + (k.problems.empty() ? "spelling" : Join(k.problems, ", ")) +
+            "), expected " + canonical + ": kuberlr ignores it",
+        mv);
+  renamable.push_back({*k.version, mv});
 }
 
 // kubectls in a misnamed directory that means the target platform (darwin-aarch64).

@@ -280,8 +280,8 @@ TEST_F(DoctorTest, VersionsJsonWithoutChannels) {
   WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.4+k3s1","v1.31.1+k3s1"]})");
   EXPECT_EQ(Run(), Replace(kHealthy, HealthyLine("ok k3s-versions-json"),
                            "fail k3s-versions-json k3s-versions.json: ~/.cache/rancher-desktop/"
-                           "k3s-versions.json: missing \"channels\" (Rancher Desktop ignores the "
-                           "file without it)\n"
+                           "k3s-versions.json: missing \"channels\": Rancher Desktop discards "
+                           "everything in it\n"
                            "    fix: rdbundle-unpack doctor --fix (writes it from the cached "
                            "versions)\n"));
   EXPECT_EQ(status_.code(), ErrorCode::kCheckFailed);
@@ -424,10 +424,10 @@ TEST_F(DoctorTest, KubectlNamesKuberlrIgnores) {
   AddKubectl("linux-amd64", "kubectl1.29.8.exe");
   AddKubectl("linux-amd64", "kubectl");
   const std::string out = Run();
-  EXPECT_NE(out.find("fail kubectl-file kubectl1.29.8.exe: ~/.kuberlr/linux-amd64/"
-                     "kubectl1.29.8.exe: wrong name (\".exe\" on a linux target), expected "
-                     "kubectl1.29.8\n    fix: mv ~/.kuberlr/linux-amd64/kubectl1.29.8.exe "
-                     "~/.kuberlr/linux-amd64/kubectl1.29.8\n"),
+  // kuberlr's Sscanf("kubectl%d.%d.%d") ignores the ".exe" after the version: counted.
+  EXPECT_NE(out.find("ok kubectl-file kubectl1.29.8.exe: ~/.kuberlr/linux-amd64/"
+                     "kubectl1.29.8.exe: kubectl 1.29.8 (kuberlr reads this name as 1.29.8), "
+                     "executable\n"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("fail kubectl-file kubectlv1.30.4: ~/.kuberlr/linux-amd64/kubectlv1.30.4: "
@@ -441,33 +441,127 @@ TEST_F(DoctorTest, KubectlNamesKuberlrIgnores) {
       << out;
 }
 
-TEST_F(DoctorTest, WindowsTargetNeedsExe) {
+TEST_F(DoctorTest, WindowsKubectlWithoutExeIsCounted) {
+  // kuberlr on Windows: TrimExt, then Sscanf("kubectl%d.%d.%d"): "kubectl1.30.4" counts too.
   Target(TargetOs::kWindows, Arch::kAmd64);
   AddK3s("v1.30.4+k3s1");
   WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.4+k3s1"],"channels":{"stable":"1.30.4"}})");
   AddKubectl("windows-amd64", "kubectl1.30.4", 0644);  // no x bit needed on windows
-  EXPECT_EQ(Run(),
-            "ok k3s-files v1.30.4+k3s1: k3s, sha256sum-amd64.txt and "
-            "k3s-airgap-images-amd64.tar.zst present\n"
-            "ok k3s-sha256 v1.30.4+k3s1: k3s matches sha256sum-amd64.txt; "
-            "k3s-airgap-images-amd64.tar.zst listed, not hashed (--deep hashes it)\n"
-            "ok k3s-versions-json k3s-versions.json: ~/AppData/Local/rancher-desktop/cache/"
-            "k3s-versions.json: valid (cacheVersion 2, 1 version, 1 channel)\n"
-            "ok kuberlr-dir windows-amd64: ~/.kuberlr/windows-amd64: present\n"
-            "fail kubectl-file kubectl1.30.4: ~/.kuberlr/windows-amd64/kubectl1.30.4: wrong name "
-            "(no \".exe\"), expected kubectl1.30.4.exe\n"
-            "    fix: mv ~/.kuberlr/windows-amd64/kubectl1.30.4 "
-            "~/.kuberlr/windows-amd64/kubectl1.30.4.exe\n"
-            "fail kubectl-cover v1.30.4+k3s1: ~/.kuberlr/windows-amd64: no kubectl 1.29-1.31 for "
-            "v1.30.4+k3s1: kubectl fails offline with this version\n"
-            "    fix: mv ~/.kuberlr/windows-amd64/kubectl1.30.4 "
-            "~/.kuberlr/windows-amd64/kubectl1.30.4.exe\n");
-  std::filesystem::rename(Kuberlr() + "/windows-amd64/kubectl1.30.4",
-                          Kuberlr() + "/windows-amd64/kubectl1.30.4.exe");
-  EXPECT_NE(Run().find("ok kubectl-file kubectl1.30.4.exe: ~/.kuberlr/windows-amd64/"
-                       "kubectl1.30.4.exe: kubectl 1.30.4\n"),
-            std::string::npos);
+  const std::string out = Run();
+  EXPECT_NE(out.find("ok kubectl-file kubectl1.30.4: ~/.kuberlr/windows-amd64/kubectl1.30.4: "
+                     "kubectl 1.30.4 (kuberlr reads this name as 1.30.4)\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("ok kubectl-cover v1.30.4+k3s1: served by"), std::string::npos) << out;
   EXPECT_TRUE(status_.ok()) << json_;
+}
+
+// One test per name form kuberlr v0.7.0 counts in its own directory (internal/finder/
+// kubectl_finder.go): doctor's cover check counts exactly these.
+TEST_F(DoctorTest, KuberlrNameFormMinorOnly) {
+  AddK3s("v1.30.4+k3s1");
+  WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.4+k3s1"],"channels":{}})");
+  AddKubectl("linux-amd64", "kubectl1.31");  // inferSystemKubectlVersion: 1.31.0
+  const std::string out = Run();
+  EXPECT_NE(out.find("ok kubectl-file kubectl1.31: ~/.kuberlr/linux-amd64/kubectl1.31: kubectl "
+                     "1.31.0 (kuberlr reads this name as 1.31.0), executable\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("ok kubectl-cover v1.30.4+k3s1: served by"), std::string::npos) << out;
+  EXPECT_TRUE(status_.ok()) << out;
+}
+
+TEST_F(DoctorTest, KuberlrNameFormWithSuffix) {
+  AddK3s("v1.30.4+k3s1");
+  WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.4+k3s1"],"channels":{}})");
+  AddKubectl("linux-amd64", "kubectl1.29.8-old");  // Sscanf stops after the third %d
+  const std::string out = Run();
+  EXPECT_NE(out.find("ok kubectl-file kubectl1.29.8-old: ~/.kuberlr/linux-amd64/"
+                     "kubectl1.29.8-old: kubectl 1.29.8 (kuberlr reads this name as 1.29.8), "
+                     "executable\n"),
+            std::string::npos)
+      << out;
+  EXPECT_TRUE(status_.ok()) << out;
+}
+
+TEST_F(DoctorTest, KuberlrNameFormNotCounted) {
+  AddK3s("v1.30.4+k3s1");
+  WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.4+k3s1"],"channels":{}})");
+  AddKubectl("linux-amd64", "kubectl-1.30.4");
+  const std::string out = Run();
+  EXPECT_NE(out.find("warn kubectl-file kubectl-1.30.4: ~/.kuberlr/linux-amd64/kubectl-1.30.4: "
+                     "not a kubectl<X.Y.Z> file: not counted\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("fail kubectl-cover v1.30.4+k3s1"), std::string::npos) << out;
+}
+
+// Issue 14 item 1: the file lists v1.30.2+k3s2 (not cached) after the cached v1.30.2+k3s1.
+TEST_F(DoctorTest, ShadowedBuildFailsAndFixDropsIt) {
+  AddK3s("v1.30.2+k3s1");
+  WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.2+k3s1","v1.30.2+k3s2"],)"
+                R"("channels":{"stable":"1.30.2"}})");
+  AddKubectl("linux-amd64", "kubectl1.30.2");
+  std::string out = Run();
+  EXPECT_NE(out.find("fail k3s-shadowed v1.30.2+k3s2: ~/.cache/rancher-desktop/k3s-versions.json: "
+                     "lists v1.30.2+k3s2 after v1.30.2+k3s1: Rancher Desktop picks the last "
+                     "listed build of 1.30.2 and looks in k3s/v1.30.2+k3s2, which is not "
+                     "complete: Rancher Desktop downloads it on start, which fails offline\n"
+                     "    fix: rdbundle-unpack doctor --fix\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(status_.code(), ErrorCode::kCheckFailed);
+  cmd_.fix = true;
+  out = Run();
+  EXPECT_NE(out.find("ok k3s-shadowed v1.30.2+k3s2: ~/.cache/rancher-desktop/k3s-versions.json: "
+                     "dropped v1.30.2+k3s2, so Rancher Desktop uses v1.30.2+k3s1 (--fix)\n"),
+            std::string::npos)
+      << out;
+  auto fixed = ParseK3sVersionsFile(ReadFileOrDie(VersionsPath()), "fixed");
+  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  EXPECT_EQ(fixed->versions, (std::vector<std::string>{"v1.30.2+k3s1"}));
+  EXPECT_EQ(fixed->channels.at("stable"), "1.30.2");
+  cmd_.fix = false;
+  EXPECT_EQ(Run().find("k3s-shadowed"), std::string::npos);
+  EXPECT_TRUE(status_.ok());
+}
+
+// Issue 14 item 4: an entry RD's readCache skips does not make the file unusable.
+TEST_F(DoctorTest, EntryRdSkipsKeepsTheFile) {
+  MakeHealthy();
+  WriteVersions(R"({"cacheVersion":2,"versions":[null,"v1.30.4+k3s1","v1.31.1+k3s1"],)"
+                R"("channels":{"stable":"1.30.4","latest":"1.31.1","v1.30":"1.30.4"}})");
+  EXPECT_EQ(Run(), Replace(kHealthy, "(cacheVersion 2, 2 versions, 3 channels)",
+                           "(cacheVersion 2, 2 versions, 3 channels; 1 entry of \"versions\" "
+                           "that Rancher Desktop skips)"));
+  EXPECT_TRUE(status_.ok()) << status_.message();
+}
+
+// Issue 14 item 8: the installed RD is reported and its rules applied.
+TEST_F(DoctorTest, InstalledRdVersionRules) {
+  Target(TargetOs::kDarwin, Arch::kArm64);
+  AddK3s("v1.24.3+k3s1");
+  WriteVersions(R"({"cacheVersion":2,"versions":["v1.24.3+k3s1"],"channels":{}})");
+  AddKubectl("darwin-arm64", "kubectl1.24.3");
+  const std::string plist = home_ + "/Applications/Rancher Desktop.app/Contents/Info.plist";
+  WriteFileOrDie(plist, "<plist><dict><key>CFBundleShortVersionString</key>\n"
+                        "  <string>1.18.2</string></dict></plist>");
+  std::string out = Run();
+  EXPECT_EQ(out.find("k3s-rd-minimum"), std::string::npos) << out;  // 1.18 lists v1.21.0+
+  EXPECT_NE(json_.find("\"version\": \"1.18.2\""), std::string::npos) << json_;
+  EXPECT_NE(RunText().find("  Rancher Desktop  1.18.2 (macOS app, ~/Applications/Rancher "
+                           "Desktop.app/Contents/Info.plist): lists k3s v1.21.0 and later\n"),
+            std::string::npos);
+  WriteFileOrDie(plist, "<key>CFBundleShortVersionString</key><string>1.19.0</string>");
+  out = Run();
+  EXPECT_NE(out.find("warn k3s-rd-minimum v1.24.3+k3s1: ~/Library/Caches/rancher-desktop/k3s/"
+                     "v1.24.3+k3s1: older than v1.25.3: Rancher Desktop 1.19.0 does not offer "
+                     "it\n"),
+            std::string::npos)
+      << out;
+  WriteFileOrDie(plist, "<key>CFBundleShortVersionString</key><string>1.16.0</string>");
+  out = Run();
+  EXPECT_NE(out.find("warn rancher-desktop 1.16.0: "), std::string::npos) << out;
 }
 
 TEST_F(DoctorTest, SymlinkedVersionIsNotChecked) {
@@ -561,8 +655,8 @@ TEST_F(DoctorTest, FixRewritesAFileRdIgnores) {
   const std::string out = Run();
   EXPECT_NE(out.find("ok k3s-versions-json k3s-versions.json: ~/.cache/rancher-desktop/"
                      "k3s-versions.json: written with the 2 cached versions (--fix); it was "
-                     "unusable: ~/.cache/rancher-desktop/k3s-versions.json: missing \"channels\" "
-                     "(Rancher Desktop ignores the file without it)\n"),
+                     "unusable: ~/.cache/rancher-desktop/k3s-versions.json: missing \"channels\": "
+                     "Rancher Desktop discards everything in it\n"),
             std::string::npos)
       << out;
   EXPECT_TRUE(status_.ok()) << out;
