@@ -33,7 +33,7 @@ requests() { wc -l <"$OUT/server.log" | tr -d ' '; }
 case "$(uname -m)" in aarch64 | arm64) ARCH=arm64 ;; *) ARCH=amd64 ;; esac
 case "$(uname -s)" in Darwin) HOST=darwin/$ARCH ;; *) HOST=linux/$ARCH ;; esac
 
-step "1. a fake upstream (channel server, GitHub release list, k3s releases, kubectls), served on 127.0.0.1"
+step "1. a fake upstream (channel server, GitHub release list, k3s releases, kubectls, Rancher Desktop releases), served on 127.0.0.1"
 show rdbundle-fake-upstream "$OUT/upstream" --binary-bytes 3M --images-bytes 6M --kubectl-bytes 2M
 python3 tests/support/fake_upstream.py --root "$OUT/upstream" --port-file "$OUT/server.port" \
   --log "$OUT/server.log" &
@@ -43,15 +43,17 @@ for _ in $(seq 100); do [ -s "$OUT/server.port" ] && break; sleep 0.1; done
 [ -s "$OUT/server.port" ] || { echo "demo: the fake upstream did not start" >&2; exit 1; }
 BASE=http://127.0.0.1:$(cat "$OUT/server.port")
 MIRROR=(--channel-url "$BASE/v1-release/channels" --k3s-release-url "$BASE/releases/k3s"
-        --k3s-releases-api "$BASE/repos/k3s-io/k3s/releases" --kubectl-url "$BASE/kubectl/release")
+        --k3s-releases-api "$BASE/repos/k3s-io/k3s/releases" --kubectl-url "$BASE/kubectl/release"
+        --rd-release-url "$BASE/releases/rd"
+        --rd-releases-api "$BASE/repos/rancher-sandbox/rancher-desktop/releases")
 echo "serving $OUT/upstream at $BASE (every request is logged in $OUT/server.log)"
 
 step "2. a signing key (unencrypted, for the demo)"
 show rdbundle-pack keygen -W -p "$OUT/demo.pub" -s "$OUT/demo.key"
 
 SELECT=(--minors 1.29-1.31 --kubectl-platform "$HOST" --kubectl-platform darwin/arm64
-        --kubectl-platform windows/amd64)
-step "3. plan: the newest k3s of 1.29, 1.30 and 1.31 ($ARCH), kubectls for $HOST, macOS and Windows"
+        --kubectl-platform windows/amd64 --rd-installer latest --rd-platform windows)
+step "3. plan: the newest k3s of 1.29, 1.30 and 1.31 ($ARCH), kubectls for $HOST, macOS and Windows, and the latest Rancher Desktop installer for Windows"
 fetch plan "${SELECT[@]}"
 
 step "4. fetch (every file checked against its upstream checksum) and pack into one signed bundle"

@@ -1,7 +1,8 @@
 // The parsers of files Rancher Desktop and kuberlr own, read from the user's machine (untrusted):
 // RdReadCache (CACHE/k3s-versions.json as RD's readCache reads it), NodeSemverParse,
 // RdCachedDirKey, KuberlrVersionOfName (kuberlr's Sscanf), ParseInfoPlistVersion (macOS
-// Info.plist) and ParseDpkgStatusVersion (dpkg's status file). The first input byte picks the
+// Info.plist), ParseDpkgStatusVersion (dpkg's status file) and the packer's ParseSha512Sum
+// (an RD installer's "<asset>.sha512sum", from upstream). The first input byte picks the
 // parser. Checks:
 //  - RdReadCache: the kept versions are keyed by their own NodeSemver key, are at or above the
 //    RD minimum, and every kept channel names a kept version; a used file's `parsed` holds
@@ -19,6 +20,7 @@
 #include "common/rd/kuberlr.h"
 #include "common/rd/rd_rules.h"
 #include "fuzz/fuzz_util.h"
+#include "packer/rd_release.h"
 
 namespace {
 
@@ -61,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace rdbundle;
   if (size == 0 || size > kMaxInputBytes) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0:
       CheckReadCache(text, std::nullopt);
       CheckReadCache(text, RdVersion{1, 18, 0});
@@ -94,6 +96,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(ParseRdVersion(v->ToString()).has_value(), "plist version does not round-trip");
       }
       break;
+    case 6: {
+      const std::string_view asset = "Rancher.Desktop.Setup.1.19.3.msi";
+      auto hex = packer::ParseSha512Sum(text, asset, "x.sha512sum");
+      if (hex.has_value()) {
+        FUZZ_CHECK(hex->size() == 128 && text.find(asset) != text.npos, "digest without its line");
+        FUZZ_CHECK(std::all_of(hex->begin(), hex->end(),
+                               [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }),
+                   "digest is not lowercase hex");
+      } else {
+        fuzz::CheckRejection(hex.error(), {ErrorCode::kCorrupt, ErrorCode::kLimitExceeded},
+                             "x.sha512sum: ");
+      }
+      break;
+    }
     default:
       if (auto v = ParseDpkgStatusVersion(text)) {
         FUZZ_CHECK(text.find("rancher-desktop") != text.npos, "found RD without its package");

@@ -7,6 +7,9 @@
 #include <mutex>
 #include <thread>
 
+#include <sodium.h>
+
+#include "common/base/hex.h"
 #include "common/cli/progress.h"
 #include "common/format/hash.h"
 #include "common/format/limits.h"
@@ -64,8 +67,40 @@ Status ParallelFor(std::size_t n, int threads, std::atomic<bool>& cancel,
   return interrupted != nullptr ? *interrupted : Status::Ok();
 }
 
+// The digest a job is checked against: SHA-256, or SHA-512 for a job with `sha512` (libsodium).
+class JobDigest {
+ public:
+  explicit JobDigest(const DownloadJob& job) : sha512_(job.sha512.has_value()) { Reset(); }
+  void Reset() {
+    sha256_ = Sha256();
+    if (sha512_) crypto_hash_sha512_init(&st_);
+  }
+  void Update(const char* data, std::size_t n) {
+    if (sha512_) {
+      crypto_hash_sha512_update(&st_, reinterpret_cast<const unsigned char*>(data), n);
+    } else {
+      sha256_.Update(data, n);
+    }
+  }
+  std::string FinishHex() {
+    if (!sha512_) return sha256_.FinishHex();
+    std::uint8_t out[crypto_hash_sha512_BYTES];
+    crypto_hash_sha512_final(&st_, out);
+    return HexEncode(out);
+  }
+
+ private:
+  bool sha512_;
+  Sha256 sha256_;
+  crypto_hash_sha512_state st_{};
+};
+
+const std::string& Expected(const DownloadJob& job) { return job.sha512 ? *job.sha512 : job.sha256; }
+const char* DigestName(const DownloadJob& job) { return job.sha512 ? "sha512" : "sha256"; }
+
 // Hashes the file at `path` into `sha`, adding the bytes read to `bytes`.
-Status HashInto(Fs& fs, const std::string& path, Sha256& sha, std::uint64_t& bytes) {
+template <typename Hasher>
+Status HashInto(Fs& fs, const std::string& path, Hasher& sha, std::uint64_t& bytes) {
   RDB_ASSIGN_OR_RETURN(auto in, fs.OpenForRead(path));
   std::vector<char> buf(kReadChunk);
   for (;;) {
@@ -78,7 +113,8 @@ Status HashInto(Fs& fs, const std::string& path, Sha256& sha, std::uint64_t& byt
 }
 
 std::string Mismatch(const DownloadJob& job, const std::string& actual, const std::string& what) {
-  return job.url + ": sha256 mismatch (expected " + job.sha256 + ", got " + actual + "); " + what;
+  return job.url + ": " + DigestName(job) + " mismatch (expected " + Expected(job) + ", got " +
+         actual + "); " + what;
 }
 
 // One download into "<path>.part": resume, retries, digest check, rename. Also the BodySink
@@ -86,7 +122,7 @@ std::string Mismatch(const DownloadJob& job, const std::string& actual, const st
 class PartDownload final : public BodySink {
  public:
   PartDownload(Fs& fs, const DownloadJob& job, Shared& shared, const NoteFn& note)
-      : fs_(fs), job_(job), shared_(shared), note_(note), part_(job.path + ".part") {}
+      : fs_(fs), job_(job), shared_(shared), note_(note), part_(job.path + ".part"), sha_(job) {}
 
   Status Run(HttpSession& session);
 
@@ -114,7 +150,7 @@ class PartDownload final : public BodySink {
   Shared& shared_;
   const NoteFn& note_;
   const std::string part_;
-  Sha256 sha_;
+  JobDigest sha_;
   std::uint64_t have_ = 0;          // bytes in the .part, all hashed into sha_
   std::uint64_t requested_from_ = 0;
   std::uint64_t accounted_ = 0;
@@ -135,7 +171,7 @@ Status PartDownload::LoadLeftover() {
   if (info->size > Cap()) return Restart();
   RDB_RETURN_IF_ERROR(HashInto(fs_, part_, sha_, have_));
   if (have_ > Cap()) {  // grew while we read it
-    sha_ = Sha256();
+    sha_.Reset();
     have_ = 0;
     return Restart();
   }
@@ -153,7 +189,7 @@ Status PartDownload::Restart() {
   }
   part_exists_ = false;
   if (have_ > 0) shared_.AddTotal(have_);  // those bytes already count as done
-  sha_ = Sha256();
+  sha_.Reset();
   have_ = 0;
   return Status::Ok();
 }
@@ -204,7 +240,7 @@ Status PartDownload::Finish() {
     RDB_RETURN_IF_ERROR(fs_.Chmod(part_, job_.mode));
   }
   const std::string actual = sha_.FinishHex();
-  if (actual != job_.sha256) {
+  if (actual != Expected(job_)) {
     (void)fs_.RemoveFile(part_);
     part_exists_ = false;
     shared_.AddTotal(have_);  // in case it is downloaded again
@@ -272,12 +308,15 @@ Result<bool> CachedAndValid(Fs& fs, const DownloadJob& job, bool offline, const 
     return Status::Corrupt(job.path + ": not a regular file (rdbundle-pack keeps only verified "
                            "regular files in its download dir)");
   }
-  RDB_ASSIGN_OR_RETURN(std::string actual, HashFile(fs, job.path));
-  if (actual == job.sha256) return true;
+  JobDigest digest(job);
+  std::uint64_t bytes = 0;
+  RDB_RETURN_IF_ERROR(HashInto(fs, job.path, digest, bytes));
+  const std::string actual = digest.FinishHex();
+  if (actual == Expected(job)) return true;
   if (offline) {
-    return Status::HashMismatch(job.path + ": sha256 mismatch with " + job.url + " (expected " +
-                                job.sha256 + ", got " + actual + "); run without --offline to "
-                                "download it again");
+    return Status::HashMismatch(job.path + ": " + DigestName(job) + " mismatch with " + job.url +
+                                " (expected " + Expected(job) + ", got " + actual +
+                                "); run without --offline to download it again");
   }
   note(job.path + ": does not match the upstream digest; downloading it again");
   RDB_RETURN_IF_ERROR(fs.RemoveFile(job.path));

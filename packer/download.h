@@ -35,6 +35,10 @@ struct DownloadJob {
   std::string sha256;                 // expected digest, 64 lowercase hex
   std::optional<std::uint64_t> size;  // expected size (release list): a cap and for progress
   std::uint32_t mode = 0644;
+  // A Rancher Desktop installer: upstream publishes only "<asset>.sha512sum", so the job is
+  // checked against this SHA-512 (128 lowercase hex) instead, with the same failure
+  // (kHashMismatch, "sha512 mismatch (expected ..., got ...)") as a k3s digest mismatch.
+  std::optional<std::string> sha512;
 };
 
 struct DownloadOptions {

@@ -51,6 +51,26 @@ Status AddKubectlJobs(Upstream& up, const DownloadDir& dir, const Plan& plan,
   return Status::Ok();
 }
 
+// RD installers: each checked against its "<asset>.sha512sum" (RD's updater refuses an asset
+// without one, LonghornProvider.ts), a mismatch failing like a k3s digest mismatch.
+Status AddInstallerJobs(Upstream& up, const DownloadDir& dir, const Plan& plan,
+                        std::vector<DownloadJob>& jobs, std::map<std::string, FileSource>& sources) {
+  for (const PlannedInstaller& i : plan.installers) {
+    RDB_ASSIGN_OR_RETURN(std::string sha512, up.RdInstallerSha512(i.version, i.platform));
+    const std::string path = InstallerBundlePath(i.version.ToString(), i.platform);
+    const std::string url = RdAssetUrl(up.urls(), i.version, i.platform);
+    std::optional<std::uint64_t> size;
+    for (const PlannedFile& f : plan.files) {
+      if (f.bundle_path == path) size = f.size;
+    }
+    DownloadJob job{url, dir.InstallerFile(i.version, i.platform), "", size, 0644};
+    job.sha512 = sha512;
+    jobs.push_back(std::move(job));
+    sources[path] = FileSource{url, std::nullopt, sha512};
+  }
+  return Status::Ok();
+}
+
 KitSelection ExactSelection(const Plan& plan) {
   KitSelection sel;
   sel.exact = true;
@@ -58,6 +78,9 @@ KitSelection ExactSelection(const Plan& plan) {
   sel.arches = plan.arches;
   for (const PlannedKubectl& k : plan.kubectls) {
     sel.kubectls.push_back({k.version.ToString(), k.os, k.arch});
+  }
+  for (const PlannedInstaller& i : plan.installers) {
+    sel.installers.push_back({i.version.ToString(), i.platform});
   }
   return sel;
 }
@@ -96,6 +119,7 @@ Result<Fetched> FetchKit(Fs& fs, const FetchOptions& o, bool progress, const Not
     }
   }
   RDB_RETURN_IF_ERROR(AddKubectlJobs(up, dir, f.plan, jobs, f.sources));
+  RDB_RETURN_IF_ERROR(AddInstallerJobs(up, dir, f.plan, jobs, f.sources));
   if (!f.plan.k3s.empty()) {
     // RD's own list from the same upstream: `build` keeps its channels that name a bundled
     // version (BuildVersionsFile).
@@ -105,7 +129,7 @@ Result<Fetched> FetchKit(Fs& fs, const FetchOptions& o, bool progress, const Not
   }
   DownloadOptions d{o.http, o.parallel, o.offline, progress};
   RDB_ASSIGN_OR_RETURN(f.report, DownloadAll(fs, jobs, d, note));
-  f.source = KitSource{dir.CacheDir(), dir.KuberlrDir()};
+  f.source = KitSource{dir.CacheDir(), dir.KuberlrDir(), dir.InstallersDir()};
   f.selection = ExactSelection(f.plan);
   return f;
 }

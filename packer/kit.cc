@@ -306,6 +306,22 @@ Status DiscoverKubectls(Fs& fs, const std::string& kuberlr_dir, const KitSelecti
   return Status::Ok();
 }
 
+// The selected RD installers: exactly these, from source.installers_dir.
+Status DiscoverInstallers(Fs& fs, const std::string& dir, const KitSelection& sel, Kit& kit) {
+  for (const RdInstallerEntry& i : sel.installers) {
+    const std::string name = RdInstallerAssetName(i.version, i.platform);
+    const std::string path = JoinPath(dir, name);
+    RDB_ASSIGN_OR_RETURN(std::optional<FileInfo> info, StatRegular(fs, path));
+    if (!info) {
+      return Status::NotFound("Rancher Desktop " + i.version + " for " +
+                              std::string(RdPlatformName(i.platform)) + " not found (" + path + ")");
+    }
+    kit.files.push_back(
+        MakeFile(InstallerBundlePath(i.version, i.platform), FileRole::kRdInstaller, path, *info));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Kit> DiscoverKit(Fs& fs, const KitSource& source, const KitSelection& selection,
@@ -313,6 +329,7 @@ Result<Kit> DiscoverKit(Fs& fs, const KitSource& source, const KitSelection& sel
   Kit kit;
   RDB_RETURN_IF_ERROR(DiscoverK3s(fs, source.cache_dir, selection, note, kit));
   RDB_RETURN_IF_ERROR(DiscoverKubectls(fs, source.kuberlr_dir, selection, note, kit));
+  RDB_RETURN_IF_ERROR(DiscoverInstallers(fs, source.installers_dir, selection, kit));
   if (kit.files.empty()) {
     return Status::NotFound("nothing to pack: no k3s version in " +
                             JoinPath(source.cache_dir, "k3s") + " and no kubectl in " +

@@ -39,6 +39,7 @@ namespace rdbundle::packer {
 struct KitSource {
   std::string cache_dir;    // holds k3s/ and (optionally) k3s-versions.json
   std::string kuberlr_dir;  // holds <os>-<arch>/ directories
+  std::string installers_dir;  // holds RD installers (a fetching build's D/installers); may be empty
 };
 
 // What to pack; an empty list means "everything found" (unless `exact`). Every item named
@@ -47,6 +48,7 @@ struct KitSelection {
   std::vector<std::string> k3s_versions;   // exact k3s versions, "v1.30.4+k3s1"
   std::vector<Arch> arches;                // k3s arches
   std::vector<KubectlPlatform> kubectls;   // version "X.Y.Z" (no "v"), os, arch
+  std::vector<RdInstallerEntry> installers;  // RD installers, from installers_dir (never "all")
   // Only what is named: an empty list selects nothing (a fetched kit in a download dir that
   // also holds earlier downloads).
   bool exact = false;

@@ -120,6 +120,10 @@ fetching (build without --from/--from-rd-cache, plan):
                            minor within one minor, newest patch of each (stable-X.Y.txt)
       --kubectl X.Y.Z/OS/ARCH   also this exact kubectl (repeatable; alone, instead of a cover)
       --no-kubectl         no kubectl at all
+      --rd-installer VERSION|latest   also carry Rancher Desktop's installer (X.Y.Z, or the
+                           latest release), checked against its .sha512sum; the bundle is
+                           then format version 2
+      --rd-platform P      windows | darwin-arm64 | darwin-amd64 | linux (repeatable)
  download cache:
       --download-dir DIR   where downloads go and stay (default
                            $XDG_CACHE_HOME/rdbundle/downloads): files already there are
@@ -132,6 +136,8 @@ fetching (build without --from/--from-rd-cache, plan):
       --k3s-releases-api URL   default https://api.github.com/repos/k3s-io/k3s/releases
                                ($GITHUB_TOKEN, when set, is sent to api.github.com only)
       --kubectl-url URL        default https://dl.k8s.io/release
+      --rd-release-url URL     default https://github.com/rancher-sandbox/rancher-desktop/releases/download
+      --rd-releases-api URL    default https://api.github.com/repos/rancher-sandbox/rancher-desktop/releases
       --ca-bundle FILE         trust the CAs in FILE (PEM) for TLS
       --insecure               do not verify TLS certificates (prints a warning; the digests
                                are still checked)
@@ -244,6 +250,11 @@ std::vector<OptionSpec> Options() {
        .commands = kFetching,
        .help = "the fewest kubectls for OS/ARCH that serve every chosen k3s minor"},
       {.name = "no-kubectl", .commands = kFetching, .help = "no kubectl at all"},
+      {.name = "rd-installer", .value = "VERSION|latest", .repeatable = true, .commands = kFetching,
+       .help = "also carry the Rancher Desktop installer X.Y.Z (or the latest release), checked "
+               "against its .sha512sum, for each --rd-platform"},
+      {.name = "rd-platform", .value = "PLATFORM", .repeatable = true, .commands = kFetching,
+       .help = "windows | darwin-arm64 | darwin-amd64 | linux (repeatable)"},
       {.name = "json", .commands = kPlan | kLs, .help = "machine-readable output"},
       // versions-json
       {.name = "output", .short_name = 'o', .value = "FILE", .commands = kVersionsJson,
@@ -263,6 +274,10 @@ std::vector<OptionSpec> Options() {
        .help = "default https://api.github.com/repos/k3s-io/k3s/releases"},
       {.name = "kubectl-url", .value = "URL", .commands = kUpstream,
        .help = "default https://dl.k8s.io/release"},
+      {.name = "rd-release-url", .value = "URL", .commands = kUpstream,
+       .help = "default https://github.com/rancher-sandbox/rancher-desktop/releases/download"},
+      {.name = "rd-releases-api", .value = "URL", .commands = kUpstream,
+       .help = "default https://api.github.com/repos/rancher-sandbox/rancher-desktop/releases"},
       {.name = "ca-bundle", .value = "FILE", .commands = kNetwork,
        .help = "trust the CAs in FILE (PEM) for TLS"},
       {.name = "insecure", .commands = kNetwork,
@@ -351,6 +366,13 @@ Result<PlanRequest> GetPlanRequest(const ParsedArgs& a) {
     RDB_ASSIGN_OR_RETURN(auto platform, ParsePlatformOption(s));
     r.kubectl_platforms.push_back(platform);
   }
+  r.rd_installers = a.GetAll("rd-installer");
+  for (const std::string& s : a.GetAll("rd-platform")) {
+    RDB_ASSIGN_OR_RETURN(RdPlatform p, ParseRdPlatform(s));
+    if (std::find(r.rd_platforms.begin(), r.rd_platforms.end(), p) == r.rd_platforms.end()) {
+      r.rd_platforms.push_back(p);
+    }
+  }
   r.no_kubectl = a.Has("no-kubectl");
   if (r.no_kubectl && (!r.kubectl_platforms.empty() || !r.kubectls.empty())) {
     return Status::Usage("--no-kubectl excludes --kubectl and --kubectl-platform");
@@ -390,6 +412,8 @@ Result<Upstream::Options> GetUpstreamOptions(const ParsedArgs& a) {
   if (auto v = a.Get("k3s-release-url")) o.urls.k3s_release = *v;
   if (auto v = a.Get("k3s-releases-api")) o.urls.releases_api = *v;
   if (auto v = a.Get("kubectl-url")) o.urls.kubectl = *v;
+  if (auto v = a.Get("rd-release-url")) o.urls.rd_release = *v;
+  if (auto v = a.Get("rd-releases-api")) o.urls.rd_releases_api = *v;
   RDB_RETURN_IF_ERROR(NormalizeUpstreamUrls(o.urls));
   RDB_ASSIGN_OR_RETURN(o.http, GetHttpOptions(a));
   o.offline = a.Has("offline");

@@ -9,6 +9,7 @@
 #include "common/cli/progress.h"
 #include "common/format/json_strict.h"
 #include "common/rd/skew.h"
+#include "packer/rd_release.h"
 
 namespace rdbundle::packer {
 namespace {
@@ -272,6 +273,57 @@ Status PlanKubectls(Upstream& up, const PlanRequest& req, Plan& plan) {
   return Status::Ok();
 }
 
+// --rd-installer VERSION|latest for each --rd-platform.
+Status PlanInstallers(Upstream& up, const PlanRequest& req, Plan& plan) {
+  if (req.rd_installers.empty() != req.rd_platforms.empty()) {
+    return Status::Usage(req.rd_installers.empty()
+                             ? "--rd-platform needs --rd-installer VERSION|latest"
+                             : "--rd-installer needs --rd-platform windows|darwin-arm64|"
+                               "darwin-amd64|linux (repeatable)");
+  }
+  if (req.rd_installers.empty()) return Status::Ok();
+  RDB_ASSIGN_OR_RETURN(const auto* releases, up.RdReleases());
+  for (const std::string& want : req.rd_installers) {
+    RdVersion v;
+    if (want == "latest") {
+      auto latest = LatestRdRelease(*releases);
+      if (!latest) {
+        return Status::NotFound("--rd-installer latest: no Rancher Desktop release in " +
+                                up.urls().rd_releases_api);
+      }
+      v = *latest;
+    } else {
+      auto parsed = ParseRdVersion(want);
+      if (!parsed.has_value()) {
+        return Status::Usage("--rd-installer " + QuoteForMessage(want) +
+                             ": expected X.Y.Z or latest");
+      }
+      v = *parsed;
+    }
+    for (RdPlatform p : req.rd_platforms) {
+      const auto same = [&](const PlannedInstaller& i) { return i.version == v && i.platform == p; };
+      if (std::any_of(plan.installers.begin(), plan.installers.end(), same)) continue;
+      plan.installers.push_back({v, p, "--rd-installer " + want});
+    }
+  }
+  std::sort(plan.installers.begin(), plan.installers.end(), [](const auto& a, const auto& b) {
+    return std::make_tuple(RdPlatformName(a.platform), a.version) <
+           std::make_tuple(RdPlatformName(b.platform), b.version);
+  });
+  for (const PlannedInstaller& i : plan.installers) {
+    const std::string asset = RdInstallerAssetName(i.version.ToString(), i.platform);
+    PlannedFile f{InstallerBundlePath(i.version.ToString(), i.platform), FileRole::kRdInstaller,
+                  RdAssetUrl(up.urls(), i.version, i.platform), std::nullopt};
+    if (const ReleaseInfo* r = FindRdRelease(*releases, i.version)) {
+      for (const ReleaseAsset& a : r->assets) {
+        if (a.name == asset) f.size = a.size;
+      }
+    }
+    plan.files.push_back(std::move(f));
+  }
+  return Status::Ok();
+}
+
 Status PlanFiles(Upstream& up, const PlanRequest& req, Plan& plan) {
   RDB_ASSIGN_OR_RETURN(const auto* releases, up.Releases());
   for (const PlannedK3s& k : plan.k3s) {
@@ -291,6 +343,7 @@ Status PlanFiles(Upstream& up, const PlanRequest& req, Plan& plan) {
     plan.files.push_back(std::move(f));
   }
   plan.kubectl_sizes_from_head = req.kubectl_sizes && !up.offline();
+  RDB_RETURN_IF_ERROR(PlanInstallers(up, req, plan));
   std::sort(plan.files.begin(), plan.files.end(),
             [](const PlannedFile& a, const PlannedFile& b) { return a.bundle_path < b.bundle_path; });
   return Status::Ok();
@@ -317,6 +370,16 @@ std::uint64_t Plan::KnownBytes() const {
   std::uint64_t n = 0;
   for (const PlannedFile& f : files) n += f.size.value_or(0);
   return n;
+}
+
+std::map<std::string, std::string> Plan::BundledChannels() const {
+  std::set<std::string> values;
+  for (const PlannedK3s& k : k3s) values.insert(ChannelValue(k.version));
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : rd_versions.channels) {
+    if (values.count(value) != 0) out.emplace(name, value);
+  }
+  return out;
 }
 
 std::size_t Plan::UnknownSizes() const {
@@ -388,6 +451,23 @@ std::string FormatPlan(const Plan& plan) {
     s += "  " + Pad(k.version.ToString(), 10) + Pad(Platform(k.os, k.arch), 15) + why + "\n";
   }
   s += CoverLine(plan);
+  if (!plan.k3s.empty()) {
+    // What Rancher Desktop's version menu will show for each channel after install: the channel
+    // server's value when that version is bundled (others are left out of the bundle's file).
+    s += "channels (after install):\n";
+    const auto bundled = plan.BundledChannels();
+    for (const auto& [name, value] : plan.rd_versions.channels) {
+      s += "  " + Pad(name, 10) + value +
+           (bundled.count(name) != 0 ? "\n" : "  (not bundled: install keeps the existing one)\n");
+    }
+  }
+  if (!plan.installers.empty()) {
+    s += "Rancher Desktop installers:\n";
+    for (const PlannedInstaller& i : plan.installers) {
+      s += "  " + Pad(i.version.ToString(), 10) + Pad(std::string(RdPlatformName(i.platform)), 15) +
+           i.selected_by + "\n";
+    }
+  }
   s += "files:\n";
   for (const PlannedFile& f : plan.files) {
     s += "  " + Pad(f.bundle_path, 58) + SizeText(f.size) + "\n";
@@ -422,6 +502,14 @@ std::string PlanToJson(const Plan& plan) {
   cover["uncovered"] = OrderedJson::array();
   for (const Minor& m : plan.uncovered) cover["uncovered"].push_back(m.ToString());
   j["kubectlCover"] = cover;
+  j["channels"] = OrderedJson::object();
+  for (const auto& [name, value] : plan.BundledChannels()) j["channels"][name] = value;
+  j["rdInstallers"] = OrderedJson::array();
+  for (const PlannedInstaller& i : plan.installers) {
+    j["rdInstallers"].push_back({{"version", i.version.ToString()},
+                                 {"platform", std::string(RdPlatformName(i.platform))},
+                                 {"selectedBy", i.selected_by}});
+  }
   j["files"] = OrderedJson::array();
   for (const PlannedFile& f : plan.files) {
     OrderedJson e = {{"path", f.bundle_path}, {"role", std::string(RoleName(f.role))}, {"url", f.url}};

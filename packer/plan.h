@@ -8,11 +8,15 @@
 //  - the fewest kubectls that serve every chosen k3s minor within one minor (doc section 5,
 //    MinimalKubectlCover), each the newest patch of its minor (<kubectl-url>/stable-X.Y.txt),
 //    for each kubectl platform;
+//  - Rancher Desktop installers (--rd-installer VERSION|latest, --rd-platform P): the release
+//    asset per platform (rd_release.h), its size from RD's release list;
+//  - what each channel will point to after install (RD's own channels for bundled versions);
 //  - the download size, and an estimate of the bundle size.
 // `rdbundle-pack plan` prints a Plan; `rdbundle-pack build` (fetching) downloads it.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +55,9 @@ struct PlanRequest {
   std::vector<KubectlPlatform> kubectls;  // --kubectl X.Y.Z/OS/ARCH: exactly these, too
   bool no_kubectl = false;                // --no-kubectl
   bool kubectl_sizes = true;              // ask for kubectl sizes (HEAD)
+  // --rd-installer: "X.Y.Z" or "latest", each for every --rd-platform (both or neither).
+  std::vector<std::string> rd_installers;
+  std::vector<RdPlatform> rd_platforms;
 };
 
 struct PlannedFile {
@@ -72,15 +79,25 @@ struct PlannedKubectl {
   std::string selected_by;  // "cover" or "--kubectl"
 };
 
+struct PlannedInstaller {
+  RdVersion version;
+  RdPlatform platform = RdPlatform::kLinux;
+  std::string selected_by;  // "--rd-installer 1.19.3" or "--rd-installer latest"
+};
+
 struct Plan {
   std::vector<Arch> arches;
   std::vector<PlannedK3s> k3s;          // version order
   std::vector<PlannedKubectl> kubectls;  // os, arch, version order
+  std::vector<PlannedInstaller> installers;  // platform name, version order
   std::vector<Minor> k3s_minors;
   std::vector<Minor> uncovered;         // k3s minors no planned kubectl serves
   std::vector<PlannedFile> files;       // bundle-path order (k3s-versions.json not included)
   K3sVersionsFile rd_versions;          // k3s-versions.json as RD builds it (these arches)
   bool kubectl_sizes_from_head = false;
+  // Channel -> value for the channels of rd_versions that name a planned k3s version: what
+  // each channel points to after install (the bundled k3s-versions.json carries them).
+  std::map<std::string, std::string> BundledChannels() const;
 
   std::uint64_t KnownBytes() const;
   std::size_t UnknownSizes() const;

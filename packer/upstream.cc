@@ -6,6 +6,7 @@
 #include "common/base/quote.h"
 #include "common/format/limits.h"
 #include "common/format/sha256sums.h"
+#include "packer/rd_release.h"
 
 namespace rdbundle::packer {
 namespace {
@@ -42,6 +43,8 @@ Status NormalizeUpstreamUrls(UpstreamUrls& u) {
   RDB_RETURN_IF_ERROR(Normalize("channel-url", u.channels));
   RDB_RETURN_IF_ERROR(Normalize("k3s-release-url", u.k3s_release));
   RDB_RETURN_IF_ERROR(Normalize("k3s-releases-api", u.releases_api));
+  RDB_RETURN_IF_ERROR(Normalize("rd-release-url", u.rd_release));
+  RDB_RETURN_IF_ERROR(Normalize("rd-releases-api", u.rd_releases_api));
   return Normalize("kubectl-url", u.kubectl);
 }
 
@@ -53,6 +56,10 @@ std::string K3sAssetUrl(const UpstreamUrls& urls, std::string_view version, std:
 
 std::string KubectlUrl(const UpstreamUrls& urls, const KubectlVersion& v, TargetOs os, Arch arch) {
   return urls.kubectl + "/" + KubectlPath(v, os, arch);
+}
+
+std::string RdAssetUrl(const UpstreamUrls& urls, const RdVersion& v, RdPlatform p) {
+  return urls.rd_release + "/v" + v.ToString() + "/" + RdInstallerAssetName(v.ToString(), p);
 }
 
 std::string KubectlStableUrl(const UpstreamUrls& urls, Minor minor) {
@@ -121,6 +128,19 @@ std::string DownloadDir::KubectlStable(Minor minor) const {
 
 std::string DownloadDir::KubectlDigest(const KubectlVersion& v, TargetOs os, Arch arch) const {
   return JoinPath(root, "upstream/kubectl/" + KubectlPath(v, os, arch) + ".sha256");
+}
+
+std::string DownloadDir::InstallersDir() const { return JoinPath(root, "installers"); }
+
+std::string DownloadDir::InstallerFile(const RdVersion& v, RdPlatform p) const {
+  return JoinPath(InstallersDir(), RdInstallerAssetName(v.ToString(), p));
+}
+
+std::string DownloadDir::RdReleases() const { return JoinPath(root, "upstream/rd/releases.json"); }
+
+std::string DownloadDir::RdSha512(const RdVersion& v, RdPlatform p) const {
+  return JoinPath(root, "upstream/rd/v" + v.ToString() + "/" +
+                            RdInstallerAssetName(v.ToString(), p) + ".sha512sum");
 }
 
 Result<std::string> DefaultDownloadDir(const GetEnvFn& getenv) {
@@ -270,6 +290,28 @@ Result<std::string> Upstream::K3sSums(std::string_view version, Arch arch) {
   RDB_RETURN_IF_ERROR(ParseSha256Sums(text, url).status());
   if (o_.save && !o_.offline) RDB_RETURN_IF_ERROR(SaveDocument(fs_, path, text));
   return text;
+}
+
+Result<const std::vector<ReleaseInfo>*> Upstream::RdReleases() {
+  if (!rd_releases_) {
+    const std::string url = o_.urls.rd_releases_api + "?per_page=100";
+    const std::string path = dir() ? dir()->RdReleases() : "";
+    RDB_ASSIGN_OR_RETURN(std::string text, GetRequired(url, path, kMaxReleasesJsonBytes));
+    RDB_ASSIGN_OR_RETURN(auto parsed, ParseReleasesJson(text, url));
+    if (o_.save && !o_.offline) RDB_RETURN_IF_ERROR(SaveDocument(fs_, path, text));
+    rd_releases_ = std::move(parsed);
+  }
+  return &*rd_releases_;
+}
+
+Result<std::string> Upstream::RdInstallerSha512(const RdVersion& v, RdPlatform p) {
+  const std::string url = RdAssetUrl(o_.urls, v, p) + ".sha512sum";
+  const std::string path = dir() ? dir()->RdSha512(v, p) : "";
+  RDB_ASSIGN_OR_RETURN(std::string text, GetRequired(url, path, kMaxSha512SumBytes));
+  RDB_ASSIGN_OR_RETURN(std::string hex,
+                       ParseSha512Sum(text, RdInstallerAssetName(v.ToString(), p), url));
+  if (o_.save && !o_.offline) RDB_RETURN_IF_ERROR(SaveDocument(fs_, path, text));
+  return hex;
 }
 
 Result<std::optional<std::uint64_t>> Upstream::KubectlSize(const KubectlVersion& v, TargetOs os,

@@ -9,6 +9,9 @@
 //   D/upstream/releases/page-<N>.json  the release list, page by page, as received
 //   D/upstream/kubectl/stable-<X.Y>.txt      (or stable-<X.Y>.txt.absent: upstream said 404)
 //   D/upstream/kubectl/v<X.Y.Z>/bin/<os>/<arch>/kubectl[.exe].sha256
+//   D/installers/<RD installer asset>                (--rd-installer)
+//   D/upstream/rd/releases.json        RD's release list (first page), as received
+//   D/upstream/rd/v<X.Y.Z>/<asset>.sha512sum
 // Online, every document is fetched fresh (and saved); --offline reads only these files.
 // Everything upstream sends is hostile: size caps, strict parsers (common/k3s_versions.h,
 // common/sha256sums.h, the two below).
@@ -37,6 +40,10 @@ struct UpstreamUrls {
   std::string k3s_release = "https://github.com/k3s-io/k3s/releases/download";  // --k3s-release-url
   std::string releases_api = "https://api.github.com/repos/k3s-io/k3s/releases";  // --k3s-releases-api
   std::string kubectl = "https://dl.k8s.io/release";                          // --kubectl-url
+  std::string rd_release =
+      "https://github.com/rancher-sandbox/rancher-desktop/releases/download";  // --rd-release-url
+  std::string rd_releases_api =
+      "https://api.github.com/repos/rancher-sandbox/rancher-desktop/releases";  // --rd-releases-api
 };
 
 // CheckBaseUrl on each; trailing slashes are dropped. kUsage naming the option.
@@ -50,6 +57,8 @@ std::string KubectlUrl(const UpstreamUrls& urls, const KubectlVersion& v, Target
 std::string KubectlStableUrl(const UpstreamUrls& urls, Minor minor);
 // <releases_api>?per_page=100&page=<page>
 std::string ReleasesPageUrl(const UpstreamUrls& urls, int page);
+// <rd_release>/v<X.Y.Z>/<asset> (RdInstallerAssetName); its digest is that URL + ".sha512sum".
+std::string RdAssetUrl(const UpstreamUrls& urls, const RdVersion& v, RdPlatform p);
 
 // stable-X.Y.txt: one kubectl version ("v1.30.14"), an optional final newline, and the minor
 // it names must be `minor`. kCorrupt "<what>: ..." otherwise.
@@ -71,6 +80,10 @@ struct DownloadDir {
   std::string ReleasesPage(int page) const;
   std::string KubectlStable(Minor minor) const;
   std::string KubectlDigest(const KubectlVersion& v, TargetOs os, Arch arch) const;
+  std::string InstallersDir() const;  // D/installers: KitSource::installers_dir
+  std::string InstallerFile(const RdVersion& v, RdPlatform p) const;
+  std::string RdReleases() const;
+  std::string RdSha512(const RdVersion& v, RdPlatform p) const;
 };
 
 // $XDG_CACHE_HOME/rdbundle/downloads, else $HOME/.cache/rdbundle/downloads.
@@ -107,6 +120,10 @@ class Upstream {
   // sha256sum-<arch>.txt of a release, checked (ParseSha256Sums); online it is also written
   // into the download dir, where `build` packs it from.
   Result<std::string> K3sSums(std::string_view version, Arch arch);
+  // The first page (100) of RD's release list: enough for `latest` and recent versions.
+  Result<const std::vector<ReleaseInfo>*> RdReleases();
+  // The SHA-512 of an RD installer from its "<asset>.sha512sum" (ParseSha512Sum).
+  Result<std::string> RdInstallerSha512(const RdVersion& v, RdPlatform p);
   // HEAD Content-Length of a kubectl; offline: the cached file's size, or nullopt.
   Result<std::optional<std::uint64_t>> KubectlSize(const KubectlVersion& v, TargetOs os, Arch arch);
 
@@ -132,6 +149,7 @@ class Upstream {
   std::unique_ptr<HttpSession> session_;
   std::optional<std::map<std::string, std::string>> channels_;
   std::optional<std::vector<ReleaseInfo>> releases_;
+  std::optional<std::vector<ReleaseInfo>> rd_releases_;
 };
 
 }  // namespace rdbundle::packer

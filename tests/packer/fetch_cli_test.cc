@@ -372,6 +372,114 @@ TEST_F(FetchCli, ChecksumMismatchDeletesTheDownloadAndFails) {
   EXPECT_FALSE(PathExists(out + ".part"));
 }
 
+// ---- Rancher Desktop installers (format 2) -------------------------------------------------------
+
+const char* const kMsi = "/releases/rd/v1.19.3/Rancher.Desktop.Setup.1.19.3.msi";
+
+std::string Sha512Hex(const std::string& bytes) {
+  // The fake upstream's own .sha512sum line: "<hex>  <name>\n".
+  return bytes.substr(0, 128);
+}
+
+TEST_F(FetchCli, PlanShowsInstallersAndChannels) {
+  Json plan = PlanJson({"--channel", "stable", "--arch", "amd64", "--no-kubectl",
+                        "--rd-installer", "latest", "--rd-platform", "windows",
+                        "--rd-platform", "darwin-arm64"});
+  ASSERT_TRUE(plan.is_object());
+  // latest: the highest release that is not a prerelease (1.20.0-rc1 is one).
+  ASSERT_EQ(plan["rdInstallers"].size(), 2u) << plan.dump();
+  EXPECT_EQ(plan["rdInstallers"][0]["version"], "1.19.3");
+  EXPECT_EQ(plan["rdInstallers"][0]["platform"], "darwin-arm64");
+  EXPECT_EQ(plan["rdInstallers"][1]["platform"], "windows");
+  // stable points to the bundled 1.30.4; latest (1.31.1) is not bundled: not listed.
+  EXPECT_EQ(plan["channels"]["stable"], "1.30.4") << plan.dump();
+  EXPECT_FALSE(plan["channels"].contains("latest")) << plan.dump();
+  bool msi = false;
+  for (const auto& f : plan["files"]) {
+    if (f["path"] == "installers/Rancher.Desktop.Setup.1.19.3.msi") {
+      msi = true;
+      EXPECT_EQ(f["role"], "rd-installer");
+      EXPECT_EQ(f["url"], Url(kMsi));
+      EXPECT_EQ(f["size"], 24u << 10);
+    }
+  }
+  EXPECT_TRUE(msi) << plan.dump();
+  auto text = Pack("plan", {"--channel", "stable", "--arch", "amd64", "--no-kubectl",
+                            "--rd-installer", "1.18.2", "--rd-platform", "linux"});
+  ASSERT_EQ(text.exit_code, 0) << text.Describe();
+  EXPECT_TRUE(Contains(text.out, "Rancher Desktop installers:\n  1.18.2    linux          "
+                                 "--rd-installer 1.18.2\n")) << text.out;
+  EXPECT_TRUE(Contains(text.out, "  latest    1.31.1  (not bundled: install keeps the existing "
+                                 "one)\n")) << text.out;
+  EXPECT_TRUE(Contains(text.out, "  stable    1.30.4\n")) << text.out;
+}
+
+TEST_F(FetchCli, InstallerIsCheckedAgainstItsSha512AndSignedIntoAV2Manifest) {
+  const std::string out = tmp_.Sub("kit.rdbundle");
+  std::vector<std::string> args = kSmall;
+  args.insert(args.end(), {"--rd-installer", "1.19.3", "--rd-platform", "windows"});
+  auto b = Build(out, args);
+  ASSERT_EQ(b.exit_code, 0) << b.Describe();
+  auto l = Run(RDB_UNPACK_BIN, {"list", "-p", pub_, "--json", out});
+  ASSERT_EQ(l.exit_code, 0) << l.Describe();
+  Json j = Json::parse(l.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << l.out;
+  EXPECT_EQ(j["formatVersion"], 2);
+  EXPECT_EQ(j["rdInstallers"][0]["version"], "1.19.3");
+  EXPECT_EQ(j["rdInstallers"][0]["platform"], "windows");
+  EXPECT_EQ(j["k3s"]["channels"]["stable"], "1.30.4");
+  const std::string sums = ReadFileOrDie(UpstreamFile(std::string(kMsi) + ".sha512sum"));
+  bool found = false;
+  for (const auto& f : j["files"]) {
+    if (f["role"] != "rd-installer") continue;
+    found = true;
+    EXPECT_EQ(f["source"]["url"], Url(kMsi));
+    EXPECT_EQ(f["source"]["sha512"], Sha512Hex(sums));
+    EXPECT_EQ(f["sha256"], Sha256::HexOf(ReadFileOrDie(UpstreamFile(kMsi))));
+  }
+  EXPECT_TRUE(found) << l.out;
+  auto t = Run(RDB_UNPACK_BIN, {"list", "-p", pub_, out});
+  EXPECT_TRUE(Contains(t.out, "  installers Rancher Desktop 1.19.3 windows\n")) << t.out;
+  EXPECT_TRUE(Contains(t.out, "  channels   stable -> 1.30.4, v1.30 -> 1.30.4\n")) << t.out;
+  auto v = Run(RDB_UNPACK_BIN, {"verify", "-p", pub_, out});
+  EXPECT_EQ(v.exit_code, 0) << v.Describe();
+  // Without an installer the same build stays format 1.
+  const std::string v1 = tmp_.Sub("v1.rdbundle");
+  ASSERT_EQ(Build(v1, kSmall).exit_code, 0);
+  auto l1 = Run(RDB_UNPACK_BIN, {"list", "-p", pub_, "--json", v1});
+  EXPECT_EQ(Json::parse(l1.out, nullptr, false)["formatVersion"], 1) << l1.out;
+}
+
+TEST_F(FetchCli, InstallerSha512MismatchFailsLikeAK3sMismatch) {
+  server_->SetFaults(R"({")" + std::string(kMsi) + R"(": {"corrupt": true}})");
+  const std::string out = tmp_.Sub("kit.rdbundle");
+  std::vector<std::string> args = kSmall;
+  args.insert(args.end(), {"--rd-installer", "1.19.3", "--rd-platform", "windows"});
+  auto b = Build(out, args);
+  EXPECT_EQ(b.exit_code, 4) << b.Describe();
+  const std::string sums = ReadFileOrDie(UpstreamFile(std::string(kMsi) + ".sha512sum"));
+  EXPECT_TRUE(Contains(b.err, "rdbundle-pack: " + Url(kMsi) + ": sha512 mismatch (expected " +
+                                  Sha512Hex(sums) + ", got "))
+      << b.err;
+  EXPECT_FALSE(PathExists(Cached("installers/Rancher.Desktop.Setup.1.19.3.msi")));
+  EXPECT_FALSE(PathExists(out));
+}
+
+TEST_F(FetchCli, InstallerOptionErrors) {
+  auto r = Pack("plan", {"--channel", "stable", "--rd-installer", "1.19.3"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "--rd-installer needs --rd-platform")) << r.err;
+  r = Pack("plan", {"--channel", "stable", "--rd-installer", "1.19.3", "--rd-platform",
+                    "windows-arm64"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, "Rancher Desktop publishes no windows-arm64 build")) << r.err;
+  server_->SetFaults(R"({")" + std::string(kMsi) + R"(.sha512sum": {"missing": true}})");
+  r = Build(tmp_.Sub("x.rdbundle"), {"--channel", "stable", "--arch", "amd64", "--no-kubectl",
+                                     "--rd-installer", "1.19.3", "--rd-platform", "windows"});
+  EXPECT_NE(r.exit_code, 0) << r.Describe();
+  EXPECT_TRUE(Contains(r.err, ".sha512sum")) << r.err;
+}
+
 TEST_F(FetchCli, CutDownloadResumesWithoutDownloadingBytesTwice) {
   server_->SetFaults(R"({")" + std::string(kImages) + R"(": {"reset_after": 100000}})");
   auto b = Build(tmp_.Sub("kit.rdbundle"), kSmall);

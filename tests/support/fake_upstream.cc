@@ -1,10 +1,12 @@
 #include "tests/support/fake_upstream.h"
 
 #include <signal.h>
+#include <sodium.h>
 
 #include <chrono>
 #include <thread>
 
+#include "common/base/hex.h"
 #include "common/format/hash.h"
 #include "common/format/json_strict.h"
 #include "common/format/version.h"
@@ -170,6 +172,51 @@ Status WriteKubectls(Fs& fs, const std::string& root, const FakeUpstreamSpec& sp
   return Status::Ok();
 }
 
+// RD's releases: deterministic installer bytes per (version, platform), "<asset>.sha512sum"
+// next to each (sha512sum's format), and the release list in GitHub's format.
+Status WriteRdReleases(Fs& fs, const std::string& root, const FakeUpstreamSpec& spec) {
+  OrderedJson list = OrderedJson::array();
+  std::int64_t id = 180000000;
+  std::uint64_t seed = 5000;
+  for (const FakeRdRelease& r : spec.rd_releases) {
+    OrderedJson j = {{"id", ++id},
+                     {"tag_name", "v" + r.version},
+                     {"name", "v" + r.version},
+                     {"draft", false},
+                     {"prerelease", r.prerelease},
+                     {"assets", OrderedJson::array()}};
+    if (!r.prerelease) {
+      for (RdPlatform p : {RdPlatform::kWindows, RdPlatform::kDarwinArm64,
+                           RdPlatform::kDarwinAmd64, RdPlatform::kLinux}) {
+        const std::string name = RdInstallerAssetName(r.version, p);
+        const std::string path = JoinPath(root, "releases/rd/v" + r.version + "/" + name);
+        std::string bytes = "Rancher Desktop " + r.version + " installer for " +
+                            std::string(RdPlatformName(p)) + "\n";
+        RDB_RETURN_IF_ERROR(GenerateSampleContent(
+            SampleContent::kCompressible, spec.rd_installer_bytes - bytes.size(), seed++,
+            [&](const void* d, std::size_t n) -> Status {
+              bytes.append(static_cast<const char*>(d), n);
+              return Status::Ok();
+            }));
+        RDB_RETURN_IF_ERROR(WriteText(fs, path, bytes));
+        std::uint8_t digest[crypto_hash_sha512_BYTES];
+        crypto_hash_sha512(digest, reinterpret_cast<const unsigned char*>(bytes.data()),
+                           bytes.size());
+        RDB_RETURN_IF_ERROR(WriteText(fs, path + ".sha512sum", HexEncode(digest) + "  " + name + "\n"));
+        j["assets"].push_back(
+            {{"id", id * 10 + static_cast<int>(p)},
+             {"name", name},
+             {"size", bytes.size()},
+             {"browser_download_url", "https://github.com/rancher-sandbox/rancher-desktop/"
+                                      "releases/download/v" + r.version + "/" + name}});
+      }
+    }
+    list.push_back(std::move(j));
+  }
+  return WriteText(fs, JoinPath(root, "repos/rancher-sandbox/rancher-desktop/releases.paged.json"),
+                   list.dump() + "\n");
+}
+
 }  // namespace
 
 FakeUpstreamSpec FakeUpstreamSpec::Standard() {
@@ -191,6 +238,7 @@ FakeUpstreamSpec FakeUpstreamSpec::Standard() {
                 {"v1.30", "v1.30.4+k3s2"},   {"v1.31", "v1.31.1+k3s1"}};
   s.kubectl_stable = {{"1.27", "1.27.16"}, {"1.28", "1.28.15"}, {"1.29", "1.29.14"},
                       {"1.30", "1.30.14"}, {"1.31", "1.31.6"}};
+  s.rd_releases = {{"1.20.0-rc1", /*prerelease=*/true}, {"1.19.3"}, {"1.18.2"}};
   return s;
 }
 
@@ -198,6 +246,7 @@ Status WriteFakeUpstream(Fs& fs, const std::string& root, const FakeUpstreamSpec
   RDB_RETURN_IF_ERROR(MakeDirs(fs, root, nullptr));
   RDB_RETURN_IF_ERROR(WriteReleases(fs, root, spec));
   RDB_RETURN_IF_ERROR(WriteChannels(fs, root, spec));
+  RDB_RETURN_IF_ERROR(WriteRdReleases(fs, root, spec));
   return WriteKubectls(fs, root, spec);
 }
 
@@ -220,7 +269,9 @@ std::vector<std::string> FakeUpstreamArgs(const std::string& base) {
   return {"--channel-url",      base + "/v1-release/channels",
           "--k3s-release-url",  base + "/releases/k3s",
           "--k3s-releases-api", base + "/repos/k3s-io/k3s/releases",
-          "--kubectl-url",      base + "/kubectl/release"};
+          "--kubectl-url",      base + "/kubectl/release",
+          "--rd-release-url",   base + "/releases/rd",
+          "--rd-releases-api",  base + "/repos/rancher-sandbox/rancher-desktop/releases"};
 }
 
 std::string FakeUpstreamServer::ScriptPath() {

@@ -11,11 +11,16 @@
 //                                                 sha256sum-<arch>.txt)
 //   ROOT/kubectl/release/stable-<X.Y>.txt         "v1.30.14\n"
 //   ROOT/kubectl/release/v<X.Y.Z>/bin/<os>/<arch>/kubectl[.exe]{,.sha256}
+//   ROOT/repos/rancher-sandbox/rancher-desktop/releases.paged.json   RD's release list
+//   ROOT/releases/rd/v<X.Y.Z>/<installer asset>{,.sha512sum}        RD's installers
+//                                                 (doc section 8; sha512sum --check format)
 // so that the packer's base URLs are
 //   --channel-url      http://127.0.0.1:<port>/v1-release/channels
 //   --k3s-release-url  http://127.0.0.1:<port>/releases/k3s
 //   --k3s-releases-api http://127.0.0.1:<port>/repos/k3s-io/k3s/releases
 //   --kubectl-url      http://127.0.0.1:<port>/kubectl/release
+//   --rd-release-url   http://127.0.0.1:<port>/releases/rd
+//   --rd-releases-api  http://127.0.0.1:<port>/repos/rancher-sandbox/rancher-desktop/releases
 //
 // FakeUpstreamServer runs tests/support/fake_upstream.py (python3 ThreadingHTTPServer) on that
 // tree: GET, HEAD, Range (206/416), pagination, and faults per path from a control file the
@@ -47,6 +52,11 @@ struct FakeRelease {
   bool list_images = true;   // false: a release missing its images (Rancher Desktop skips it)
 };
 
+struct FakeRdRelease {
+  std::string version;      // "1.19.3" (the tag is "v" + version)
+  bool prerelease = false;  // GitHub's flag; a prerelease is listed only (no files)
+};
+
 struct FakeUpstreamSpec {
   // Newest first, as GitHub lists them.
   std::vector<FakeRelease> releases;
@@ -61,6 +71,10 @@ struct FakeUpstreamSpec {
   std::uint64_t binary_bytes = 64u << 10;
   std::uint64_t images_bytes = 192u << 10;
   std::uint64_t kubectl_bytes = 48u << 10;
+  // Rancher Desktop releases, newest first; each with all four installers
+  // (RdInstallerAssetName) and their .sha512sum files, rd_installer_bytes each.
+  std::vector<FakeRdRelease> rd_releases;
+  std::uint64_t rd_installer_bytes = 24u << 10;
 
   // The standard fake upstream:
   //   v1.31.1+k3s1      latest, v1.31
@@ -73,6 +87,7 @@ struct FakeUpstreamSpec {
   //   v1.28.13+k3s1     v1.28
   //   v1.24.17+k3s1     below Rancher Desktop's minimum v1.25.3 (channel v1.24)
   // kubectl stable 1.27 to 1.31 (1.27.16, 1.28.15, 1.29.14, 1.30.14, 1.31.6); no 1.32 yet.
+  // Rancher Desktop 1.20.0-rc1 (prerelease, listed only), 1.19.3 (latest), 1.18.2.
   static FakeUpstreamSpec Standard();
 };
 
