@@ -71,5 +71,12 @@ seed oci_manifest "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.imag
 seed oci_manifest "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"size\":1469,\"digest\":\"$b\"},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\":2479,\"digest\":\"$d\"}]}"
 seed oci_tags '{"name":"rd/kit","tags":["2026-12","latest","sha256-44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"]}'
 seed oci_tags '{"name":"rd/kit","tags":null}'
+seed www_authenticate 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"'
+seed www_authenticate 'Basic realm="Registry Realm", Bearer realm="http://127.0.0.1:5001/token", error="invalid_token", error_description="The access token expired"'
+seed token_response '{"token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","access_token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","expires_in":300,"issued_at":"2026-11-25T13:39:39Z"}'
+seed token_response '{"access_token":"abc","expires_in":60}'
+seed docker_config '{"auths":{"127.0.0.1:5000":{"auth":"dTpw"},"https://index.docker.io/v1/":{"auth":"dXNlcjpwYXNz","identitytoken":"tok"},"harbor.example.com":{"username":"u","password":"p"}},"credHelpers":{"123.dkr.ecr.us-east-1.amazonaws.com":"ecr-login"},"credsStore":"desktop","HttpHeaders":{"User-Agent":"x"}}'
+seed credential_helper '{"ServerURL":"127.0.0.1:5000","Username":"u","Secret":"p"}'
+seed credential_helper '{"ServerURL":"https://index.docker.io/v1/","Username":"<token>","Secret":"refresh"}'
 
 printf 'fuzz/corpus: %s files, %s\n' "$(find "$corpus" -type f | wc -l)" "$(du -sh "$corpus" | cut -f1)"

@@ -208,6 +208,8 @@ void SetMethod(CURL* c, const HttpRequest& req, Exchange& ex) {
     curl_easy_setopt(c, CURLOPT_READFUNCTION, OnUpload);
     curl_easy_setopt(c, CURLOPT_READDATA, &ex);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.upload->size()));
+    // Fewer read callbacks per chunk than libcurl's default 64 KiB.
+    curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
   } else if (req.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));
@@ -281,6 +283,7 @@ bool HttpResponse::transient() const {
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
     case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_FAIL_REWIND:  // the connection died while a request body was being sent
       return true;
     default:
       return false;

@@ -14,6 +14,7 @@ Faults, from the JSON object in --control (re-read on every request):
   {"cut_patch": [2, 3]}        the 2nd and 3rd PATCH since the faults were set are cut ...
   {"cut_after": 100000}        ... after this many body bytes (default half the body)
   {"status": {"PATCH": [503]}} the first requests of a method get these statuses
+  {"cut_get_after": 1000000}   (proxy) the first blob GET is cut after this many body bytes
 Every request is appended to --log as a JSON line: method, path, status, received (request body
 bytes read), range, content_range, auth ("bearer", "basic" or "").
 """
@@ -95,10 +96,16 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body and not head:
-            self.wfile.write(body)
         self.entry["status"] = status
+        self.record()  # before the response ends: a client that has it finds the line
+        self.end_headers()
+        if body and not head and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def record(self):
+        if not getattr(self, "recorded", False):
+            self.recorded = True
+            self.st().record(self.entry)
 
     def error(self, status, code, message):
         body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
@@ -142,10 +149,11 @@ class Handler(BaseHTTPRequestHandler):
         self.entry = {"method": method, "path": url.path, "status": 0, "received": 0,
                       "range": self.headers.get("Range", ""),
                       "content_range": self.headers.get("Content-Range", ""), "auth": ""}
+        self.recorded = False
         try:
             self.route(method, url)
         finally:
-            self.st().record(self.entry)
+            self.record()
 
     def route(self, method, url):
         st = self.st()
@@ -226,6 +234,7 @@ class Handler(BaseHTTPRequestHandler):
                 body, _ = self.read_body(limit=faults.get("cut_after", n // 2))
                 data += body  # what arrived is kept: the upload can resume there
                 self.entry["status"] = -1
+                self.record()
                 return abort(self)
             body, _ = self.read_body()
             data += body
@@ -319,6 +328,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0") or 0)
         cut = method == "PATCH" and count in faults.get("cut_patch", [])
         limit = faults.get("cut_after", n // 2) if cut else n
+        recorded = False
         try:
             up.putrequest(method, self.path, skip_host=True, skip_accept_encoding=True)
             for k, v in self.headers.items():
@@ -334,6 +344,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             entry["received"] = sent
             if cut:
                 entry["status"] = -1
+                st.record(entry)
+                recorded = True
                 up.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 up.close()
                 abort(self)
@@ -345,13 +357,30 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 if k.lower() not in ("content-length", "transfer-encoding", "connection"):
                     self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
+            entry["status"] = resp.status
+            cut_get = faults.get("cut_get_after")
+            if cut_get is not None and method == "GET" and "/blobs/sha256:" in self.path and resp.status == 200:
+                with st.lock:
+                    first = not st.counts.get("cut_get_done")
+                    st.counts["cut_get_done"] = 1
+                if first and cut_get < len(body):
+                    entry["status"] = -1
+                    st.record(entry)
+                    recorded = True
+                    self.end_headers()
+                    self.wfile.write(body[:cut_get])
+                    self.wfile.flush()
+                    abort(self)
+                    return
+            st.record(entry)
+            recorded = True
             self.end_headers()
             if method != "HEAD":
                 self.wfile.write(body)
-            entry["status"] = resp.status
         finally:
             up.close()
-            st.record(entry)
+            if not recorded:
+                st.record(entry)
 
     def do_GET(self):
         self.forward("GET")
