@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/base/quote.h"
+#include "common/base/strings.h"
 #include "common/os/platform.h"
 #include "rdbundle/version_info.h"
 
@@ -32,13 +33,6 @@ std::string OneLine(std::string_view s, std::size_t max = 160) {
   std::string out;
   for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
   while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -100,7 +94,7 @@ std::optional<std::uint64_t> RangeStart(std::string_view v) {
 }
 
 void OnHeaderField(Exchange& ex, std::string_view name, std::string_view value) {
-  const std::string n = Lower(name);
+  const std::string n = AsciiLower(name);
   if (ex.resp.headers.size() < kMaxResponseHeaders) {
     ex.resp.headers.emplace_back(n.substr(0, 256), std::string(value.substr(0, 4096)));
   }
@@ -112,7 +106,7 @@ void OnHeaderField(Exchange& ex, std::string_view name, std::string_view value) 
     if (auto s = ParseU64(value); s && *s < 86400) ex.resp.retry_after_s = static_cast<long>(*s);
   } else if (n == "link") {
     ex.resp.has_link = true;
-    ex.resp.link_next = Lower(value).find("rel=\"next\"") != std::string::npos;
+    ex.resp.link_next = AsciiLower(value).find("rel=\"next\"") != std::string::npos;
   } else if (n == "location") {
     ex.resp.location = std::string(value.substr(0, 2048));
   }

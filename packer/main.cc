@@ -387,7 +387,9 @@ Result<int> IntOption(const ParsedArgs& a, const char* name, int lo, int hi, int
   return static_cast<int>(n);
 }
 
-Result<HttpOptions> GetHttpOptions(const ParsedArgs& a) {
+// The transfer options; `insecure_risk` completes the --insecure warning ("... could be forged
+// in transit").
+Result<HttpOptions> GetHttpOptions(const ParsedArgs& a, const char* insecure_risk) {
   HttpOptions h;
   h.ca_bundle = a.Get("ca-bundle");
   h.insecure = a.Has("insecure");
@@ -398,9 +400,8 @@ Result<HttpOptions> GetHttpOptions(const ParsedArgs& a) {
   RDB_ASSIGN_OR_RETURN(h.stall_timeout_s, IntOption(a, "stall-timeout", 1, 3600, h.stall_timeout_s));
   if (auto token = GetEnvReal("GITHUB_TOKEN"); token && !token->empty()) h.github_token = token;
   if (h.insecure) {
-    std::fprintf(stderr, "rdbundle-pack: warning: --insecure: TLS certificates are not verified; "
-                         "the release list, checksum files and kubectl digests could be forged "
-                         "in transit\n");
+    std::fprintf(stderr, "rdbundle-pack: warning: --insecure: TLS certificates are not verified; %s\n",
+                 insecure_risk);
   }
   return h;
 }
@@ -415,7 +416,8 @@ Result<Upstream::Options> GetUpstreamOptions(const ParsedArgs& a) {
   if (auto v = a.Get("rd-release-url")) o.urls.rd_release = *v;
   if (auto v = a.Get("rd-releases-api")) o.urls.rd_releases_api = *v;
   RDB_RETURN_IF_ERROR(NormalizeUpstreamUrls(o.urls));
-  RDB_ASSIGN_OR_RETURN(o.http, GetHttpOptions(a));
+  RDB_ASSIGN_OR_RETURN(o.http, GetHttpOptions(a, "the release list, checksum files and kubectl "
+                                                  "digests could be forged in transit"));
   o.offline = a.Has("offline");
   if (auto v = a.Get("download-dir")) {
     o.download_dir = *v;
@@ -509,21 +511,8 @@ Status VersionsJson(const ParsedArgs& a) {
 // Registry options (push, pull, ls). `ref` is the registry reference, for the warning.
 Result<RegistryOptions> GetRegistryOptions(const ParsedArgs& a, const std::string& ref) {
   RegistryOptions r;
-  const bool insecure = a.Has("insecure");
-  if (insecure) {
-    std::fprintf(stderr, "rdbundle-pack: warning: --insecure: TLS certificates are not verified; "
-                         "the registry and its credentials could be impersonated (digests are "
-                         "still checked)\n");
-  }
-  HttpOptions h;
-  h.ca_bundle = a.Get("ca-bundle");
-  h.insecure = insecure;
-  RDB_ASSIGN_OR_RETURN(int retries, IntOption(a, "retries", 0, 20, h.attempts - 1));
-  h.attempts = retries + 1;
-  RDB_ASSIGN_OR_RETURN(h.retry_delay_ms, IntOption(a, "retry-delay-ms", 0, 600000, h.retry_delay_ms));
-  RDB_ASSIGN_OR_RETURN(h.connect_timeout_s, IntOption(a, "connect-timeout", 1, 600, h.connect_timeout_s));
-  RDB_ASSIGN_OR_RETURN(h.stall_timeout_s, IntOption(a, "stall-timeout", 1, 3600, h.stall_timeout_s));
-  r.http = h;
+  RDB_ASSIGN_OR_RETURN(r.http, GetHttpOptions(a, "the registry and its credentials could be "
+                                                 "impersonated (digests are still checked)"));
   r.plain_http = a.Has("plain-http");
   if (r.plain_http) {
     auto parsed = ParseOciRef(ref, OciRefKind::kRepository);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/base/quote.h"
+#include "common/base/strings.h"
 #include "common/format/json_strict.h"
 #include "packer/oci_auth.h"
 
@@ -13,12 +14,6 @@ namespace {
 bool IsTokenChar(char c) {  // RFC 7230 tchar
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // A cursor over a WWW-Authenticate value.
@@ -123,7 +118,7 @@ Result<std::vector<Challenge>> ParseWwwAuthenticate(std::string_view value) {
     Challenge ch;
     const std::string_view scheme = c.Token();
     if (scheme.empty()) return BadChallenge("expected an auth scheme");
-    ch.scheme = Lower(scheme);
+    ch.scheme = AsciiLower(scheme);
     c.SkipSpace();
     // auth-params: name=value separated by commas, until a token not followed by '='
     // (the next challenge's scheme) or the end.
@@ -152,8 +147,8 @@ Result<std::vector<Challenge>> ParseWwwAuthenticate(std::string_view value) {
         v = std::string(c.Token());
         if (v.empty()) return BadChallenge("expected a value after " + std::string(name) + "=");
       }
-      if (!ch.params.emplace(Lower(name), std::move(v)).second) {
-        return BadChallenge("parameter " + Lower(name) + " given twice");
+      if (!ch.params.emplace(AsciiLower(name), std::move(v)).second) {
+        return BadChallenge("parameter " + AsciiLower(name) + " given twice");
       }
       c.SkipSpace();
       if (c.AtEnd()) break;
@@ -244,7 +239,7 @@ bool RegistryKeyMatches(std::string_view key, std::string_view registry) {
     key.remove_prefix(7);
   }
   key = key.substr(0, key.find('/'));
-  return !key.empty() && Lower(key) == Lower(registry);
+  return !key.empty() && AsciiLower(key) == AsciiLower(registry);
 }
 
 }  // namespace rdbundle::packer

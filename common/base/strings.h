@@ -10,4 +10,7 @@ namespace rdbundle {
 // `parts` with `sep` between them: Join({"a", "b"}, ", ") is "a, b"; {} gives "".
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
+// ASCII lowercase (header names, hosts, schemes); other bytes unchanged.
+std::string AsciiLower(std::string_view s);
+
 }  // namespace rdbundle
