@@ -2,7 +2,8 @@
 # The whole product in one run, in a sandbox, against a fake upstream on 127.0.0.1 (nothing
 # leaves this machine): generate a fake k3s/kubectl upstream and serve it, plan and fetch a
 # kit into one signed .rdbundle, rebuild it offline from the download cache, check it with
-# minisign and rdbundle-unpack, install it into a sandbox HOME, and let doctor check the result.
+# minisign and rdbundle-unpack, install it into a sandbox HOME, and let doctor check the result;
+# then, when docker-registry is installed, push it to a local registry and install it from there.
 # Run by `./dev demo` as: demo/run.sh <build-dir>
 set -euo pipefail
 
@@ -84,3 +85,23 @@ find "$OUT/home" -type f ! -name '*.json' -printf '%10s  %p\n' | sort -k2
 
 step "10. doctor: is this RD setup complete for offline use?"
 show rdbundle-unpack doctor --home "$OUT/home"
+
+step "11. through an OCI registry (Debian's docker-registry on 127.0.0.1, when installed): push, ls, pull straight into install"
+if command -v docker-registry >/dev/null; then
+  REG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$PWD/$OUT/registry" "$REG_PORT" >"$OUT/registry.yml"
+  docker-registry serve "$OUT/registry.yml" 2>"$OUT/registry.log" &
+  REGISTRY=$!
+  trap 'kill "$SERVER" "$REGISTRY" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$REG_PORT") 2>/dev/null && break; sleep 0.1; done
+  REF=oci://127.0.0.1:$REG_PORT/rd/kit
+  show rdbundle-pack push "$OUT/kit.rdbundle" "$REF:demo" -p "$OUT/demo.pub" --plain-http
+  show rdbundle-pack ls "$REF" --plain-http
+  printf '$ rdbundle-pack pull %s --plain-http -o - | rdbundle-unpack install - -p %s --home %s\n' \
+    "$REF:demo" "$OUT/demo.pub" "$OUT/home-from-registry"
+  rdbundle-pack pull "$REF:demo" --plain-http -o - |
+    rdbundle-unpack install - -p "$OUT/demo.pub" --home "$OUT/home-from-registry"
+else
+  echo "(docker-registry not installed; skipped)"
+fi
