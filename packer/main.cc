@@ -21,136 +21,26 @@
 namespace rdbundle::packer {
 namespace {
 
-constexpr const char* kUsage = R"(usage: rdbundle-pack <command> [options]
+constexpr const char* kSummary =
+    "pack a Rancher Desktop offline kit (k3s, its images, kubectl) into one signed file";
 
-Commands:
-  keygen         make a signing key pair (minisign format)
-  build          pack a Rancher Desktop offline kit into one signed .rdbundle: fetched from
-                 upstream (or a mirror), or from a local kit (--from) or RD's cache
-  plan           show what a fetching build would download: k3s versions, files, the kubectl
-                 set that covers them, sizes
-  versions-json  write k3s-versions.json exactly as Rancher Desktop builds it from upstream
-  push           upload a bundle to an OCI registry (Harbor, Zot, distribution) as an artifact
-  pull           download a bundle from an OCI registry (to a file, or to stdout: -o -)
-  ls             list the bundles (tags) of a registry repository
-
-keygen [-p FILE] [-s FILE] [-W] [--password-file F] [--force]
-  -p, --public-key FILE    public key to write (default rdbundle.pub)
-  -s, --secret-key FILE    secret key to write (default rdbundle.key)
-  -W, --unencrypted        store the secret key without a password
-      --password-file F    the new password is the first line of F (else $RDBUNDLE_PASSWORD,
-                           else asked twice on the terminal)
-      --force              overwrite existing key files
-
-build -o OUT.rdbundle -s KEY [--from DIR | --from-rd-cache] [options]
-  -o, --output OUT         bundle to write (as OUT.part until it is complete)
-  -s, --secret-key KEY     minisign secret key to sign with
-      --password-file F    password of an encrypted KEY (else $RDBUNDLE_PASSWORD, else asked)
- input (default: fetch, see "fetching" below):
-      --from DIR           a kit: DIR/cache/k3s/<version>/{k3s|k3s-arm64, sha256sum-<arch>.txt,
-                           k3s-airgap-images-<arch>.tar.zst|.tar}, DIR/cache/k3s-versions.json
-                           (optional), DIR/kuberlr/<os>-<arch>/kubectl<X.Y.Z>[.exe]
-      --from-rd-cache      what this machine's Rancher Desktop has: its cache and ~/.kuberlr
-        --home DIR         home directory to read (default $HOME)
-        --cache-dir DIR    Rancher Desktop cache dir (default derived from the home)
-        --kuberlr-dir DIR  kuberlr dir (default <home>/.kuberlr)
- selection with --from/--from-rd-cache (default: everything found; a selected item that is
- missing is an error):
-      --k3s VERSION        k3s version, e.g. v1.30.4+k3s1 (repeatable)
-      --arch ARCH          k3s arch: amd64 | arm64 (repeatable)
-      --kubectl X.Y.Z/OS/ARCH   kubectl, e.g. 1.30.4/linux/amd64 (repeatable)
- output:
-      --level N            zstd level, 1 to 22 (default 3)
-      --threads N          threads for hashing and compression (default: one per core);
-                           the bundle is the same for any N
-      --detached-sig       also write OUT.minisig (check: minisign -Vm OUT -p KEY.pub)
-      --require-kubectl-cover   fail (exit 1) when a bundled k3s minor has no bundled kubectl
-                           within one minor, per kubectl platform
-      --dry-run            check the inputs and print the manifest; write nothing (-s optional)
-      --force              overwrite an existing OUT (and OUT.minisig)
-      --progress / --no-progress   progress on stderr (default: only on a terminal)
- SOURCE_DATE_EPOCH=<seconds> makes the bundle reproducible: same inputs, key and time give the
- same bytes (created time, tar mtimes, bundle id derived from the content).
-
-plan [selection] [upstream options] [--json]
-  the same resolution a fetching build does, nothing downloaded (kubectl sizes by HEAD)
-      --json               machine-readable output
-
-versions-json [-o FILE] [--arch ARCH ...] [upstream options]
-  k3s-versions.json from the channel server and the release list, by Rancher Desktop's rules
-  (no prereleases, malformed tags, older +k3sN builds, releases missing the assets of the
-  arches, versions below v1.25.3); to stdout, or written atomically to FILE
-
-push BUNDLE oci://HOST[:PORT]/REPO:TAG [-p KEY.pub] [registry options]
-  verifies BUNDLE's signature (and BUNDLE.minisig, pushed as a second layer when present),
-  then uploads it in chunks; blobs the registry has are not sent again
-  -p, --public-key KEY.pub the key that must have signed BUNDLE (else the keys of
-                           --trusted-dir, default $XDG_CONFIG_HOME/rdbundle/trusted)
-      --trusted-dir DIR    directory of trusted *.pub keys
-      --chunk-size MIB     upload chunk size (default 16)
-
-pull oci://HOST[:PORT]/REPO:TAG|@sha256:DIGEST [-o FILE|-] [registry options]
-  the bundle layer, its digest checked while it streams (the signature layer to FILE.minisig)
-  -o, --output FILE|-      where to write (default: the file name it was pushed with);
-                           "-" is stdout: ... -o - | rdbundle-unpack install -
-      --force              overwrite an existing FILE
-
-ls oci://HOST[:PORT]/REPO [--json] [registry options]
-  every tag with its digest, created time, k3s versions, kubectl platforms and key id
-
-registry options (push, pull, ls):
-      --plain-http         http:// instead of https:// (warns unless the host is loopback)
-      --username NAME      log in as NAME; the password from --password-stdin or
-                           $RDBUNDLE_REGISTRY_PASSWORD (never on the command line)
-      --password-stdin     read the password from the first line of stdin
-  credentials otherwise: $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json or
-  ~/.docker/config.json (auths, credHelpers, credsStore); Basic and Bearer token auth.
-  Also --ca-bundle, --insecure, --retries, --retry-delay-ms, --connect-timeout,
-  --stall-timeout and --progress/--no-progress as below.
-
-fetching (build without --from/--from-rd-cache, plan):
- selection (default: --channel stable):
-      --k3s VERSION        an exact k3s release, e.g. v1.30.4+k3s1 (repeatable)
-      --channel NAME       the release a k3s channel points to: stable, latest, v1.30 ...
-                           (repeatable)
-      --minors A-B         the newest release of each minor from A to B, e.g. 1.29-1.31
-      --arch ARCH          k3s arch: amd64 | arm64 (repeatable; default: this machine's)
-      --kubectl-platform OS/ARCH   who runs kubectl, e.g. darwin/arm64 (repeatable; default:
-                           this machine's): the fewest kubectls that serve every chosen k3s
-                           minor within one minor, newest patch of each (stable-X.Y.txt)
-      --kubectl X.Y.Z/OS/ARCH   also this exact kubectl (repeatable; alone, instead of a cover)
-      --no-kubectl         no kubectl at all
-      --rd-installer VERSION|latest   also carry Rancher Desktop's installer (X.Y.Z, or the
-                           latest release), checked against its .sha512sum; the bundle is
-                           then format version 2
-      --rd-platform P      windows | darwin-arm64 | darwin-amd64 | linux (repeatable)
- download cache:
-      --download-dir DIR   where downloads go and stay (default
-                           $XDG_CACHE_HOME/rdbundle/downloads): files already there are
-                           verified against the upstream digests and not downloaded again
-      --offline            no network: only the download dir (what an earlier build fetched)
-      --parallel N         downloads at a time (default 4)
- upstream (mirrors: any http/https base URL):
-      --channel-url URL        default https://update.k3s.io/v1-release/channels
-      --k3s-release-url URL    default https://github.com/k3s-io/k3s/releases/download
-      --k3s-releases-api URL   default https://api.github.com/repos/k3s-io/k3s/releases
-                               ($GITHUB_TOKEN, when set, is sent to api.github.com only)
-      --kubectl-url URL        default https://dl.k8s.io/release
-      --rd-release-url URL     default https://github.com/rancher-sandbox/rancher-desktop/releases/download
-      --rd-releases-api URL    default https://api.github.com/repos/rancher-sandbox/rancher-desktop/releases
-      --ca-bundle FILE         trust the CAs in FILE (PEM) for TLS
-      --insecure               do not verify TLS certificates (prints a warning; the digests
-                               are still checked)
-      --retries N              retries of a failed transfer (default 4; backoff with jitter)
-      --retry-delay-ms N       first backoff (default 1000, doubling up to 30 s)
-      --connect-timeout S      seconds to connect (default 30)
-      --stall-timeout S        abort a transfer slower than 1 KiB/s for S seconds (default 60)
- Proxies come from the usual variables (https_proxy, http_proxy, no_proxy).
-
-Exit codes: 0 ok, 1 check failed (--require-kubectl-cover), 2 usage, 3 key or password,
-            4 corrupt input or checksum mismatch, 5 I/O (also: missing from the download
-            cache), 6 network, 130 interrupted.
-)";
+// After the commands in --help and in the man page.
+std::vector<HelpSection> Sections() {
+  return {
+      {"Environment",
+       "RDBUNDLE_PASSWORD      password of the secret key, when no --password-file is given\n"
+       "SOURCE_DATE_EPOCH      seconds: makes a bundle reproducible (created time, tar mtimes)\n"
+       "GITHUB_TOKEN           sent to api.github.com only, for its rate limit\n"
+       "https_proxy, http_proxy, no_proxy   proxies, as curl uses them\n"
+       "XDG_CACHE_HOME         the default download dir is $XDG_CACHE_HOME/rdbundle/downloads\n"
+       "RDBUNDLE_REGISTRY_PASSWORD   the registry password of --username (push, pull, ls)\n"
+       "REGISTRY_AUTH_FILE, DOCKER_CONFIG   where registry credentials are looked up\n"},
+      {"Exit codes",
+       "0 ok, 1 check failed (--require-kubectl-cover), 2 usage, 3 key or password,\n"
+       "4 corrupt input or checksum mismatch, 5 I/O (also: missing from the download cache),\n"
+       "6 network, 70 internal error, 130 interrupted\n"},
+  };
+}
 
 // The commands; build has three forms (by its input), each with its own options.
 enum Command : CommandSet {
@@ -171,11 +61,10 @@ constexpr CommandSet kFetching = kBuildFetch | kPlan;                  // what t
 constexpr CommandSet kUpstream = kBuildFetch | kPlan | kVersionsJson;  // reads upstream
 constexpr CommandSet kNetwork = kUpstream | kRegistry;                  // HTTP options
 
-// Every option and the commands it applies to: adding an option is one row here (plus its line
-// in kUsage, which CheckCommandTables requires until issue 18 generates the help from here).
+// Every option and the commands it applies to: adding an option is one row here; the help,
+// the man page and the completions are generated from it (common/cli/help.h).
 std::vector<OptionSpec> Options() {
   return {
-      {.name = "help", .short_name = 'h', .commands = kAllCommands, .help = "show this help"},
       // keygen
       {.name = "public-key", .short_name = 'p', .value = "FILE", .commands = kKeygen,
        .help = "public key to write (default rdbundle.pub)"},
@@ -195,7 +84,7 @@ std::vector<OptionSpec> Options() {
       {.name = "password-file", .value = "F", .commands = kBuild,
        .help = "password of an encrypted KEY (else $RDBUNDLE_PASSWORD, else asked)"},
       {.name = "from", .value = "DIR", .commands = kBuildFrom,
-       .help = "pack the kit in DIR (DIR/cache/k3s/..., DIR/kuberlr/...)"},
+       .help = "pack the kit in DIR (DIR/cache/k3s/..., DIR/kuberlr/...; see below)"},
       {.name = "from-rd-cache", .commands = kBuildRdCache,
        .help = "pack what this machine's Rancher Desktop has: its cache and ~/.kuberlr"},
       {.name = "home", .value = "DIR", .commands = kBuildRdCache,
@@ -211,15 +100,19 @@ std::vector<OptionSpec> Options() {
       {.name = "arch", .value = "ARCH", .repeatable = true, .commands = kUpstream,
        .help = "k3s arch: amd64 | arm64 (default: this machine's)"},
       {.name = "kubectl", .value = "X.Y.Z/OS/ARCH", .repeatable = true,
-       .commands = kBuild | kPlan, .help = "an exact kubectl, e.g. 1.30.4/linux/amd64"},
+       .commands = kBuild | kPlan,
+       .help = "an exact kubectl, e.g. 1.30.4/linux/amd64 (fetching: in addition to the cover; "
+               "alone, instead of it)"},
       {.name = "level", .value = "N", .commands = kBuild,
        .help = "zstd level, 1 to 22 (default 3)"},
       {.name = "threads", .value = "N", .commands = kBuild,
-       .help = "threads for hashing and compression (default: one per core)"},
+       .help = "threads for hashing and compression (default: one per core); the bundle is "
+               "the same for any N"},
       {.name = "detached-sig", .commands = kBuild,
        .help = "also write OUT.minisig (check: minisign -Vm OUT -p KEY.pub)"},
       {.name = "require-kubectl-cover", .commands = kBuild,
-       .help = "fail (exit 1) when a bundled k3s minor has no bundled kubectl within one minor"},
+       .help = "fail (exit 1) when a bundled k3s minor has no bundled kubectl within one "
+               "minor, per kubectl platform"},
       {.name = "dry-run", .commands = kBuild,
        .help = "check the inputs and print the manifest; write nothing (-s optional)"},
       {.name = "force", .commands = kBuild, .help = "overwrite an existing OUT (and OUT.minisig)"},
@@ -248,36 +141,46 @@ std::vector<OptionSpec> Options() {
        .help = "the newest release of each minor from A to B, e.g. 1.29-1.31"},
       {.name = "kubectl-platform", .value = "OS/ARCH", .repeatable = true,
        .commands = kFetching,
-       .help = "the fewest kubectls for OS/ARCH that serve every chosen k3s minor"},
+       .help = "who runs kubectl, e.g. darwin/arm64 (default: this machine's): the fewest "
+               "kubectls that serve every chosen k3s minor within one minor, the newest patch "
+               "of each (stable-X.Y.txt)"},
       {.name = "no-kubectl", .commands = kFetching, .help = "no kubectl at all"},
       {.name = "rd-installer", .value = "VERSION|latest", .repeatable = true, .commands = kFetching,
        .help = "also carry the Rancher Desktop installer X.Y.Z (or the latest release), checked "
-               "against its .sha512sum, for each --rd-platform"},
+               "against its .sha512sum, for each --rd-platform; the bundle is then format "
+               "version 2"},
       {.name = "rd-platform", .value = "PLATFORM", .repeatable = true, .commands = kFetching,
-       .help = "windows | darwin-arm64 | darwin-amd64 | linux (repeatable)"},
+       .help = "the platforms of --rd-installer: windows | darwin-arm64 | darwin-amd64 | linux"},
       {.name = "json", .commands = kPlan | kLs, .help = "machine-readable output"},
       // versions-json
       {.name = "output", .short_name = 'o', .value = "FILE", .commands = kVersionsJson,
        .help = "write k3s-versions.json atomically to FILE (default: stdout)"},
       // fetching: download cache and transfers
       {.name = "download-dir", .value = "DIR", .commands = kUpstream,
-       .help = "where downloads go and stay (default $XDG_CACHE_HOME/rdbundle/downloads)"},
+       .help = "where downloads go and stay (default $XDG_CACHE_HOME/rdbundle/downloads): "
+               "files already there are verified against the upstream digests and not "
+               "downloaded again"},
       {.name = "offline", .commands = kUpstream,
        .help = "no network: only the download dir (what an earlier build fetched)"},
       {.name = "parallel", .value = "N", .commands = kBuildFetch,
        .help = "downloads at a time (default 4)"},
       {.name = "channel-url", .value = "URL", .commands = kUpstream,
-       .help = "default https://update.k3s.io/v1-release/channels"},
+       .help = "k3s channel server (default https://update.k3s.io/v1-release/channels)"},
       {.name = "k3s-release-url", .value = "URL", .commands = kUpstream,
-       .help = "default https://github.com/k3s-io/k3s/releases/download"},
+       .help = "k3s release downloads (default "
+               "https://github.com/k3s-io/k3s/releases/download; \"+\" is sent as %2B)"},
       {.name = "k3s-releases-api", .value = "URL", .commands = kUpstream,
-       .help = "default https://api.github.com/repos/k3s-io/k3s/releases"},
+       .help = "k3s release list, read page by page (default "
+               "https://api.github.com/repos/k3s-io/k3s/releases; $GITHUB_TOKEN, "
+               "when set, is sent to api.github.com only)"},
       {.name = "kubectl-url", .value = "URL", .commands = kUpstream,
-       .help = "default https://dl.k8s.io/release"},
+       .help = "kubectl downloads (default https://dl.k8s.io/release)"},
       {.name = "rd-release-url", .value = "URL", .commands = kUpstream,
-       .help = "default https://github.com/rancher-sandbox/rancher-desktop/releases/download"},
+       .help = "Rancher Desktop release downloads (default "
+               "https://github.com/rancher-sandbox/rancher-desktop/releases/download)"},
       {.name = "rd-releases-api", .value = "URL", .commands = kUpstream,
-       .help = "default https://api.github.com/repos/rancher-sandbox/rancher-desktop/releases"},
+       .help = "Rancher Desktop release list (default "
+               "https://api.github.com/repos/rancher-sandbox/rancher-desktop/releases)"},
       {.name = "ca-bundle", .value = "FILE", .commands = kNetwork,
        .help = "trust the CAs in FILE (PEM) for TLS"},
       {.name = "insecure", .commands = kNetwork,
@@ -584,30 +487,66 @@ Status Ls(const ParsedArgs& a) {
   return RunLs(c, stdout);
 }
 
-// Every command (each form of one): adding one is a row here (plus its section in kUsage).
+constexpr const char* kBuildDetails =
+    "A kit (--from DIR) is laid out as RD's cache and kuberlr's dir:\n"
+    "  DIR/cache/k3s/<version>/{k3s|k3s-arm64, sha256sum-<arch>.txt,\n"
+    "                           k3s-airgap-images-<arch>.tar.zst|.tar}\n"
+    "  DIR/cache/k3s-versions.json (optional)\n"
+    "  DIR/kuberlr/<os>-<arch>/kubectl<X.Y.Z>[.exe]\n"
+    "With --from or --from-rd-cache, the selection defaults to everything found; a selected\n"
+    "item that is missing is an error. A fetching build selects --channel stable by default.\n"
+    "SOURCE_DATE_EPOCH=<seconds> makes the bundle reproducible: same inputs, key and time give\n"
+    "the same bytes (created time, tar mtimes, bundle id derived from the content).\n";
+
+constexpr const char* kRegistryDetails =
+    "Registry credentials: --username with --password-stdin or $RDBUNDLE_REGISTRY_PASSWORD\n"
+    "(never on the command line), else $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json or\n"
+    "~/.docker/config.json (auths, credHelpers, credsStore); Basic and Bearer token auth.\n";
+const std::string kPushDetails = std::string(
+    "push verifies BUNDLE's signature (and BUNDLE.minisig, pushed as a second layer when\n"
+    "present), then uploads it in chunks; blobs the registry has are not sent again.\n") +
+    kRegistryDetails;
+const std::string kPullDetails = std::string(
+    "pull streams the bundle layer, its digest checked as it arrives (the signature layer to\n"
+    "FILE.minisig); \"-o -\" writes to stdout: ... -o - | rdbundle-unpack install -\n") +
+    kRegistryDetails;
+const std::string kLsDetails = std::string(
+    "ls shows every tag with its digest, created time, k3s versions, kubectl platforms and\n"
+    "key id.\n") + kRegistryDetails;
+
+// Every command (each form of one): adding one is a row here.
 std::vector<CommandSpec> Commands() {
   return {
       {.id = kKeygen, .name = "keygen", .summary = "make a signing key pair (minisign format)",
        .run = Keygen},
       {.id = kBuildFetch, .name = "build",
        .summary = "fetch a kit from upstream (or a mirror) and pack it into one signed .rdbundle",
-       .run = Build},
+       .run = Build, .usage = "-o OUT -s KEY [options]", .details = kBuildDetails},
       {.id = kBuildFrom, .name = "build", .when = "from",
-       .summary = "pack a local kit into one signed .rdbundle", .run = Build},
+       .summary = "pack a local kit into one signed .rdbundle", .run = Build,
+       .usage = "-o OUT -s KEY [options]", .details = kBuildDetails},
       {.id = kBuildRdCache, .name = "build", .when = "from-rd-cache",
        .summary = "pack this machine's Rancher Desktop cache into one signed .rdbundle",
-       .run = Build},
-      {.id = kPlan, .name = "plan", .summary = "show what a fetching build would download",
+       .run = Build, .usage = "-o OUT -s KEY [options]", .details = kBuildDetails},
+      {.id = kPlan, .name = "plan",
+       .summary = "show what a fetching build would download: k3s versions, files, the kubectl "
+                  "set that covers them, sizes (nothing is downloaded; kubectl sizes by HEAD)",
        .run = Plan},
       {.id = kVersionsJson, .name = "versions-json",
        .summary = "write k3s-versions.json as Rancher Desktop builds it from upstream",
-       .run = VersionsJson},
+       .run = VersionsJson,
+       .details = "By Rancher Desktop's rules: no prereleases, malformed tags, older +k3sN "
+                  "builds,\nreleases missing the assets of the arches, or versions below "
+                  "v1.25.3. To stdout, or\nwritten atomically to FILE.\n"},
       {.id = kPush, .name = "push", .operands = {"BUNDLE", "oci://HOST/REPO:TAG"},
-       .summary = "upload a bundle to an OCI registry", .run = Push},
+       .summary = "upload a bundle to an OCI registry (Harbor, Zot, distribution) as an artifact",
+       .run = Push, .details = kPushDetails},
       {.id = kPull, .name = "pull", .operands = {"oci://HOST/REPO:TAG"},
-       .summary = "download a bundle from an OCI registry", .run = Pull},
+       .summary = "download a bundle from an OCI registry (to a file, or to stdout: -o -)",
+       .run = Pull, .details = kPullDetails},
       {.id = kLs, .name = "ls", .operands = {"oci://HOST/REPO"},
-       .summary = "list the bundles of a registry repository", .run = Ls},
+       .summary = "list the bundles (tags) of a registry repository", .run = Ls,
+       .details = kLsDetails},
   };
 }
 
@@ -617,5 +556,7 @@ std::vector<CommandSpec> Commands() {
 int main(int argc, char** argv) {
   namespace packer = rdbundle::packer;
   return rdbundle::RunCommandProgram(
-      {"rdbundle-pack", packer::kUsage, packer::Commands(), packer::Options()}, argc, argv);
+      {"rdbundle-pack", packer::kSummary, packer::Commands(), packer::Options(),
+       packer::Sections()},
+      argc, argv);
 }

@@ -12,47 +12,26 @@
 namespace rdbundle::unpacker {
 namespace {
 
-constexpr const char* kUsage = R"(usage: rdbundle-unpack <command> [options]
+constexpr const char* kSummary =
+    "verify a signed Rancher Desktop offline kit and install it into RD's cache and kuberlr's "
+    "dir";
 
-Commands:
-  verify BUNDLE      check the signature and every file; write nothing
-  list BUNDLE        show the signed manifest (after the signature check)
-  list --installed   show the bundles installed into the RD cache
-  install BUNDLE     verify and place the files into the RD cache and ~/.kuberlr
-  doctor             check the RD cache, k3s-versions.json and kuberlr's kubectls; say
-                     exactly what is missing before going offline (exit 1 on a failure)
-BUNDLE may be "-" to read standard input.
+// After the commands in --help and in the man page.
+std::vector<HelpSection> Sections() {
+  return {
+      {"Bundles and keys",
+       "BUNDLE may be \"-\" to read standard input. Without -p, every *.pub in --trusted-dir\n"
+       "is trusted (default $XDG_CONFIG_HOME/rdbundle/trusted, i.e. ~/.config/rdbundle/trusted).\n"},
+      {"Exit codes",
+       "0 ok, 1 check failed, 2 usage, 3 signature or key, 4 corrupt bundle,\n"
+       "5 I/O or disk space, 70 internal error, 130 interrupted\n"},
+  };
+}
 
-Trust (verify, list, install):
-  -p, --public-key FILE   trusted minisign public key (repeatable); when given, only these
-      --trusted-dir DIR   trust every *.pub in DIR (default: $XDG_CONFIG_HOME/rdbundle/trusted,
-                          i.e. ~/.config/rdbundle/trusted)
-      --max-window-log N  largest zstd window to accept, 2^N bytes (default 27, at most 31)
-      --progress / --no-progress   progress on stderr (default: only on a terminal)
-
-Install destinations (defaults from this machine):
-      --target-os OS      linux | darwin | windows (write another OS's layout)
-      --target-arch ARCH  amd64 | arm64
-      --home DIR          home directory (e.g. /mnt/c/Users/<you> from WSL)
-      --cache-dir DIR     Rancher Desktop cache dir (overrides the one derived from --home)
-      --kuberlr-dir DIR   kuberlr dir (default <home>/.kuberlr)
-      --dry-run           verify and show the plan, write nothing
-      --all-platforms     also install other arches' k3s files and other platforms' kubectls
-      --force             rewrite files even when already installed and unchanged
-      --require-kubectl-cover   exit 1 when a cached k3s version has no kubectl within one minor
-      --json              (list, doctor) machine-readable output
-
-Doctor (also takes --target-os, --target-arch, --home, --cache-dir, --kuberlr-dir, --json):
-      --deep              also hash the k3s image archives (default: only the k3s binaries)
-      --fix               add the complete cached k3s versions to k3s-versions.json, written
-                          atomically (a missing or unusable file is rewritten from the cache)
-  Like kuberlr, doctor also counts /usr/bin/kubectl<X.Y.Z> and /usr/bin/kubectl<X.Y> (by
-  name; nothing is run), when it checks this machine itself: without --home, --cache-dir
-  and --kuberlr-dir, and with --target-os/--target-arch as the host's.
-
-Exit codes: 0 ok, 1 check failed, 2 usage, 3 signature or key, 4 corrupt bundle,
-            5 I/O or disk space, 130 interrupted.
-)";
+constexpr const char* kDoctorDetails =
+    "Like kuberlr, doctor also counts /usr/bin/kubectl<X.Y.Z> and /usr/bin/kubectl<X.Y> (by\n"
+    "name; nothing is run) when it checks this machine itself: without --home, --cache-dir\n"
+    "and --kuberlr-dir, and with --target-os/--target-arch as the host's.\n";
 
 // The commands; list has two forms.
 enum Command : CommandSet {
@@ -65,11 +44,10 @@ enum Command : CommandSet {
 constexpr CommandSet kReadsBundle = kVerify | kList | kInstall;
 constexpr CommandSet kDestinations = kListInstalled | kInstall | kDoctor;
 
-// Every option and the commands it applies to: adding an option is one row here (plus its line
-// in kUsage, which CheckCommandTables requires until issue 18 generates the help from here).
+// Every option and the commands it applies to: adding an option is one row here; the help,
+// the man page and the completions are generated from it (common/cli/help.h).
 std::vector<OptionSpec> Options() {
   return {
-      {.name = "help", .short_name = 'h', .commands = kAllCommands, .help = "show this help"},
       // trust and reading
       {.name = "public-key", .short_name = 'p', .value = "FILE", .repeatable = true,
        .commands = kReadsBundle, .help = "trusted minisign public key; when given, only these"},
@@ -106,7 +84,8 @@ std::vector<OptionSpec> Options() {
       {.name = "deep", .commands = kDoctor,
        .help = "also hash the k3s image archives (default: only the k3s binaries)"},
       {.name = "fix", .commands = kDoctor,
-       .help = "add the complete cached k3s versions to k3s-versions.json"},
+       .help = "add the complete cached k3s versions to k3s-versions.json, written atomically "
+               "(a missing or unusable file is rewritten from the cache)"},
   };
 }
 
@@ -181,7 +160,7 @@ Status Doctor(const ParsedArgs& a) {
   return RunDoctor(DefaultFs(), c, DoctorEnv{}, stdout);
 }
 
-// Every command (each form of one): adding one is a row here (plus its section in kUsage).
+// Every command (each form of one): adding one is a row here.
 std::vector<CommandSpec> Commands() {
   return {
       {.id = kVerify, .name = "verify", .operands = {"BUNDLE"},
@@ -193,8 +172,9 @@ std::vector<CommandSpec> Commands() {
       {.id = kInstall, .name = "install", .operands = {"BUNDLE"},
        .summary = "verify and place the files into the RD cache and ~/.kuberlr", .run = Install},
       {.id = kDoctor, .name = "doctor",
-       .summary = "say exactly what is missing for Rancher Desktop to start offline",
-       .run = Doctor},
+       .summary = "check the RD cache, k3s-versions.json and kuberlr's kubectls: say exactly "
+                  "what is missing for Rancher Desktop to start offline (exit 1 on a failure)",
+       .run = Doctor, .details = kDoctorDetails},
   };
 }
 
@@ -204,7 +184,7 @@ std::vector<CommandSpec> Commands() {
 int main(int argc, char** argv) {
   namespace unpacker = rdbundle::unpacker;
   return rdbundle::RunCommandProgram(
-      {"rdbundle-unpack", unpacker::kUsage, unpacker::Commands(),
-                                      unpacker::Options()},
+      {"rdbundle-unpack", unpacker::kSummary, unpacker::Commands(), unpacker::Options(),
+       unpacker::Sections()},
       argc, argv);
 }

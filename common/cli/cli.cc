@@ -7,9 +7,8 @@
 #include <new>
 
 #include "common/base/strings.h"
-#include "common/format/limits.h"
+#include "common/cli/help.h"
 #include "common/os/platform.h"
-#include "rdbundle/version_info.h"
 
 namespace rdbundle {
 namespace {
@@ -28,7 +27,53 @@ const OptionSpec* FindShort(const std::vector<OptionSpec>& specs, char c) {
   return nullptr;
 }
 
+std::string DidYouMean(const std::vector<std::string>& suggestions, std::string_view prefix) {
+  std::vector<std::string> shown;
+  for (const auto& s : suggestions) shown.push_back(std::string(prefix) + s);
+  return "did you mean " + Join(shown, " or ") + "?";
+}
+
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+// neighbouring characters (the usual typos) cost 1 each.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
 }  // namespace
+
+std::vector<std::string> Suggest(std::string_view typo, const std::vector<std::string>& candidates) {
+  constexpr std::size_t kMax = 3;
+  std::vector<std::string> out;
+  const auto add = [&out](const std::string& c) {
+    if (out.size() < kMax && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  };
+  if (typo.size() >= 3) {
+    for (const auto& c : candidates) {
+      if (c.size() > typo.size() && c.starts_with(typo)) add(c);
+    }
+    if (!out.empty()) return out;
+  }
+  const std::size_t limit = typo.size() <= 4 ? 1 : typo.size() <= 9 ? 2 : 3;
+  std::size_t best = limit + 1;
+  for (const auto& c : candidates) best = std::min(best, EditDistance(typo, c));
+  if (best > limit) return out;
+  for (const auto& c : candidates) {
+    if (EditDistance(typo, c) == best) add(c);
+  }
+  return out;
+}
 
 std::optional<std::string> ParsedArgs::Get(std::string_view name) const {
   auto it = values_.find(std::string(name));
@@ -40,6 +85,20 @@ std::vector<std::string> ParsedArgs::GetAll(std::string_view name) const {
   auto it = values_.find(std::string(name));
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
+
+namespace {
+
+// "unknown option --chanel (did you mean --channel?)", else "... (see --help)".
+Status UnknownOption(const std::string& shown, const std::vector<OptionSpec>& specs) {
+  std::vector<std::string> names;
+  for (const auto& s : specs) names.push_back(s.name);
+  std::vector<std::string> near;
+  if (shown.starts_with("--")) near = Suggest(std::string_view(shown).substr(2), names);
+  return Status::Usage("unknown option " + shown + " (" +
+                       (near.empty() ? "see --help" : DidYouMean(near, "--")) + ")");
+}
+
+}  // namespace
 
 Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
                              const std::vector<OptionSpec>& specs) {
@@ -71,7 +130,7 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       shown = std::string(arg.substr(0, 2));
       if (arg.size() > 2) inline_value = std::string(arg.substr(2));
     }
-    if (spec == nullptr) return Status::Usage("unknown option " + shown + " (see --help)");
+    if (spec == nullptr) return UnknownOption(shown, specs);
     if (!spec->takes_value() && inline_value) {
       return Status::Usage("option " + shown + " takes no value");
     }
@@ -134,21 +193,36 @@ Status CheckOptionsApply(const CommandProgram& p, const CommandSpec& c, const Pa
 }
 
 Status CheckOperands(const CommandSpec& c, const std::vector<std::string>& given) {
-  const std::string label = c.name.empty() ? "this program" : c.Label();
+  const std::string label = c.Label();
   const std::size_t n = c.operands.size();
+  const std::size_t required = n - std::min(n, c.optional_operands);
   if (given.size() > n) {
     if (n == 0) return Status::Usage(label + " takes no argument \"" + given[0] + "\"");
     return Status::Usage(label + " takes only " + Join(c.operands, " and ") +
                          ", not also \"" + given[n] + "\"");
   }
-  if (given.size() < n) {
-    const std::vector<std::string> missing(c.operands.begin() + given.size(), c.operands.end());
+  if (given.size() < required) {
+    const std::vector<std::string> missing(c.operands.begin() + given.size(),
+                                           c.operands.begin() + required);
     return Status::Usage(label + " needs " + Join(missing, " and "));
   }
   return Status::Ok();
 }
 
 }  // namespace
+
+Status CheckCommandName(const CommandProgram& p, std::string_view cmd) {
+  std::vector<std::string> names;
+  for (const auto& c : p.commands) {
+    if (c.name == cmd) return Status::Ok();
+    names.push_back(c.name);
+  }
+  const auto near = Suggest(cmd, names);
+  return Status::Usage("unknown command \"" + std::string(cmd) + "\" (" +
+                       (near.empty() ? "see " + std::string(p.name) + " --help"
+                                     : DidYouMean(near, "")) +
+                       ")");
+}
 
 Result<const CommandSpec*> SelectCommand(const CommandProgram& p, std::string_view cmd,
                                          const ParsedArgs& a) {
@@ -161,10 +235,7 @@ Result<const CommandSpec*> SelectCommand(const CommandProgram& p, std::string_vi
     }
     if (c.when.empty() && chosen == nullptr) chosen = &c;
   }
-  if (chosen == nullptr) {
-    return Status::Usage("unknown command \"" + std::string(cmd) + "\" (see " + p.name +
-                         " --help)");
-  }
+  if (chosen == nullptr) return CheckCommandName(p, cmd);
   RDB_RETURN_IF_ERROR(CheckOptionsApply(p, *chosen, a));
   RDB_RETURN_IF_ERROR(CheckOperands(*chosen, a.positional()));
   return chosen;
@@ -188,6 +259,10 @@ Status CheckCommandRows(const CommandProgram& p, CommandSet& all) {
       return Status::Internal(row + "--" + c.when + " is not one of its options");
     }
     if (!c.run) return Status::Internal(row + "no function");
+    if (c.summary.empty()) return Status::Internal(row + "no summary");
+    if (c.optional_operands > c.operands.size()) {
+      return Status::Internal(row + "more optional operands than operands");
+    }
   }
   return Status::Ok();
 }
@@ -209,9 +284,7 @@ Status CheckOptionRow(const CommandProgram& p, const OptionSpec& o, CommandSet a
                               other.name);
     }
   }
-  if (o.name != "help" && std::string_view(p.usage).find("--" + o.name) == std::string_view::npos) {
-    return Status::Internal(row + "not in the usage text");
-  }
+  if (o.help.empty()) return Status::Internal(row + "no help");
   return Status::Ok();
 }
 
@@ -224,32 +297,96 @@ Status CheckCommandTables(const CommandProgram& p) {
   return Status::Ok();
 }
 
+CommandProgram WithBuiltins(const CommandProgram& p) {
+  CommandProgram full = p;
+  // Run by RunBuiltin, which needs the whole program; never called.
+  const auto builtin = [](const ParsedArgs&) {
+    return Status::Internal("a built-in command was run as a program command");
+  };
+  const std::string name = p.name;
+  full.commands.push_back({.id = kHelpCommand, .name = "help", .operands = {"COMMAND"},
+                           .optional_operands = 1,
+                           .summary = "show the commands, or the usage and options of COMMAND",
+                           .run = builtin});
+  full.commands.push_back({.id = kVersionCommand, .name = "version",
+                           .summary = "print the version (also: --version)", .run = builtin});
+  full.commands.push_back(
+      {.id = kCompletionCommand, .name = "completion", .operands = {"SHELL"},
+       .summary = "write the completion script for SHELL (bash, zsh or fish) to stdout",
+       .run = builtin,
+       .details = "bash: source <(" + name + " completion bash), or save it as\n"
+                  "      ~/.local/share/bash-completion/completions/" + name + "\n"
+                  "zsh:  " + name + " completion zsh > DIR/_" + name +
+                  " (DIR: a directory in $fpath)\n"
+                  "fish: " + name + " completion fish > ~/.config/fish/completions/" + name +
+                  ".fish\n"});
+  full.commands.push_back({.id = kManCommand, .name = "man",
+                           .summary = "write the man page (troff) to stdout",
+                           .run = builtin,
+                           .details = "read it with: " + name + " man | man -l -\n"});
+  const bool has_help = std::any_of(p.options.begin(), p.options.end(),
+                                    [](const OptionSpec& o) { return o.name == "help"; });
+  if (!has_help) {
+    full.options.insert(full.options.begin(),
+                        {.name = "help", .short_name = 'h', .commands = kAllCommands,
+                         .help = "show the usage and options of the command"});
+  }
+  return full;
+}
+
 namespace {
 
-int RunCommands(const CommandProgram& p, int argc, char** argv) {
+Status RunBuiltin(const CommandProgram& p, const CommandSpec& c, const ParsedArgs& a) {
+  std::string text;
+  if (c.id == kHelpCommand) {
+    if (a.positional().empty()) {
+      text = ProgramHelp(p);
+    } else {
+      RDB_RETURN_IF_ERROR(CheckCommandName(p, a.positional()[0]));
+      text = CommandHelp(p, a.positional()[0]);
+    }
+  } else if (c.id == kVersionCommand) {
+    text = VersionLine(p);
+  } else if (c.id == kCompletionCommand) {
+    RDB_ASSIGN_OR_RETURN(text, CompletionScript(p, a.positional()[0]));
+  } else if (c.id == kManCommand) {
+    text = ManPage(p);
+  } else {
+    return Status::Internal("no built-in command \"" + c.name + "\"");
+  }
+  std::fputs(text.c_str(), stdout);
+  return Status::Ok();
+}
+
+int RunCommands(const CommandProgram& program, int argc, char** argv) {
+  const CommandProgram p = WithBuiltins(program);
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(p.usage, args.empty() ? stderr : stdout);
-    return args.empty() ? static_cast<int>(ExitCode::kUsage) : 0;
+  if (args.empty()) {
+    std::fputs(ShortUsage(p).c_str(), stderr);
+    return static_cast<int>(ExitCode::kUsage);
+  }
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::fputs(ProgramHelp(p).c_str(), stdout);
+    return 0;
   }
   if (args[0] == "--version") {
-    std::printf("%s %s (format versions %d to %d)\n", p.name, RDBUNDLE_VERSION, kMinFormatVersion,
-                kFormatVersion);
+    std::fputs(VersionLine(p).c_str(), stdout);
     return 0;
   }
   InstallInterruptHandlers();
-  // A program of one unnamed command has no command word.
-  const bool single = p.commands.size() == 1 && p.commands[0].name.empty();
-  const std::string cmd = single ? "" : args[0];
-  if (!single) args.erase(args.begin());
+  const std::string cmd = args[0];
+  args.erase(args.begin());
   const Status s = [&]() -> Status {
     RDB_RETURN_IF_ERROR(CheckCommandTables(p));
+    // A mistyped command is named before its options are looked at.
+    RDB_RETURN_IF_ERROR(CheckCommandName(p, cmd));
     RDB_ASSIGN_OR_RETURN(ParsedArgs parsed, ParseArgs(args, p.options));
     if (parsed.Has("help")) {
-      std::fputs(p.usage, stdout);
+      std::fputs(CommandHelp(p, cmd).c_str(), stdout);
       return Status::Ok();
     }
     RDB_ASSIGN_OR_RETURN(const CommandSpec* command, SelectCommand(p, cmd, parsed));
+    if ((command->id & kBuiltinCommands) != 0) return RunBuiltin(p, *command, parsed);
     return command->run(parsed);
   }();
   if (s.ok()) return 0;

@@ -40,19 +40,23 @@ CommandProgram TestProgram() {
   const auto ok = [](const ParsedArgs&) { return Status::Ok(); };
   return {
       .name = "prog",
-      .usage = "--help --output --key --force --level --installed --json",
-      .commands = {{.id = kBuild, .name = "build", .run = ok},
-                   {.id = kVerify, .name = "verify", .operands = {"BUNDLE"}, .run = ok},
-                   {.id = kList, .name = "list", .operands = {"BUNDLE"}, .run = ok},
-                   {.id = kListInstalled, .name = "list", .when = "installed", .run = ok}},
-      .options = {{.name = "help", .short_name = 'h', .commands = kAllCommands},
-                  {.name = "output", .short_name = 'o', .value = "F", .commands = kBuild},
+      .summary = "a program for the tests",
+      .commands = {{.id = kBuild, .name = "build", .summary = "build it", .run = ok},
+                   {.id = kVerify, .name = "verify", .operands = {"BUNDLE"},
+                    .summary = "verify it", .run = ok},
+                   {.id = kList, .name = "list", .operands = {"BUNDLE"}, .summary = "list it",
+                    .run = ok},
+                   {.id = kListInstalled, .name = "list", .when = "installed",
+                    .summary = "list what is installed", .run = ok}},
+      .options = {{.name = "help", .short_name = 'h', .commands = kAllCommands, .help = "help"},
+                  {.name = "output", .short_name = 'o', .value = "F", .commands = kBuild,
+                   .help = "output file"},
                   {.name = "key", .short_name = 'p', .value = "F", .repeatable = true,
-                   .commands = kVerify | kList},
-                  {.name = "force", .commands = kBuild},
-                  {.name = "level", .value = "N", .commands = kBuild},
-                  {.name = "installed", .commands = kListInstalled},
-                  {.name = "json", .commands = kList | kListInstalled}},
+                   .commands = kVerify | kList, .help = "a key"},
+                  {.name = "force", .commands = kBuild, .help = "force it"},
+                  {.name = "level", .value = "N", .commands = kBuild, .help = "a level"},
+                  {.name = "installed", .commands = kListInstalled, .help = "installed"},
+                  {.name = "json", .commands = kList | kListInstalled, .help = "as JSON"}},
   };
 }
 
@@ -120,21 +124,28 @@ TEST(CliTest, TablesAreChecked) {
   EXPECT_EQ(TableError([](CommandProgram& p) { p.options[3].commands = 16; }),
             "option table: --force: applies to no command");
   EXPECT_EQ(TableError([](CommandProgram& p) {
-              p.options.push_back({.name = "force", .commands = kBuild | kVerify});
+              p.options.push_back({.name = "force", .commands = kBuild | kVerify, .help = "f"});
             }),
             "option table: --force: rows disagree or overlap");
   EXPECT_EQ(TableError([](CommandProgram& p) {
-              p.options.push_back({.name = "force", .value = "X", .commands = kVerify});
+              p.options.push_back(
+                  {.name = "force", .value = "X", .commands = kVerify, .help = "f"});
             }),
             "option table: --force: rows disagree or overlap");
   EXPECT_EQ(TableError([](CommandProgram& p) {
-              p.options.push_back({.name = "force", .commands = kVerify});  // its own help
+              p.options.push_back({.name = "force", .commands = kVerify, .help = "own help"});
             }),
             "");
   EXPECT_EQ(TableError([](CommandProgram& p) { p.options[3].short_name = 'o'; }),
             "option table: --force: -o is also --output");
-  EXPECT_EQ(TableError([](CommandProgram& p) { p.usage = "--help --output"; }),
-            "option table: --key: not in the usage text");
+  EXPECT_EQ(TableError([](CommandProgram& p) { p.options[2].help.clear(); }),
+            "option table: --key: no help");
+  EXPECT_EQ(TableError([](CommandProgram& p) { p.commands[2].summary.clear(); }),
+            "command table: \"list\": no summary");
+  EXPECT_EQ(TableError([](CommandProgram& p) { p.commands[0].optional_operands = 1; }),
+            "command table: \"build\": more optional operands than operands");
+  // The built-ins fit any program's table.
+  EXPECT_EQ(TableError([](CommandProgram& p) { p = WithBuiltins(p); }), "");
 }
 
 TEST(CliTest, IntOptions) {
