@@ -102,16 +102,30 @@ void Pump(int in_fd, int out_fd, int err_fd, std::string input, std::string* out
   if (in_fd >= 0) ::close(in_fd);
 }
 
-}  // namespace
-
 std::string SubprocessResult::Describe() const {
   std::string s = term_signal != 0 ? "killed by signal " + std::to_string(term_signal)
                                    : "exit " + std::to_string(exit_code);
   return s + "\nstdout: " + out + "\nstderr: " + err;
 }
 
+// Cross builds run the tests under an emulator (CMAKE_CROSSCOMPILING_EMULATOR, e.g.
+// qemu-aarch64): there the programs of this build must be started through it too, while the
+// host's tools (zstd, tar, minisign, python3) run as they are. Without binfmt_misc the kernel
+// cannot start a foreign binary itself.
+std::vector<std::string> WithEmulator(std::vector<std::string> argv) {
+#if defined(RDB_TEST_EMULATOR) && defined(RDB_BINARY_DIR)
+  const std::string emulator = RDB_TEST_EMULATOR, dir = std::string(RDB_BINARY_DIR) + "/";
+  if (!emulator.empty() && !argv.empty() && argv[0].starts_with(dir)) {
+    argv.insert(argv.begin(), emulator);
+  }
+#endif
+  return argv;
+}
+
+}  // namespace
+
 Subprocess::Subprocess(const std::vector<std::string>& argv_in, const SubprocessOptions& o) {
-  std::vector<std::string> argv = argv_in;
+  std::vector<std::string> argv = WithEmulator(argv_in);
   std::vector<std::string> env = ChildEnv(o);
   std::vector<char*> cargv = CStrings(argv), cenv = CStrings(env);
   int in[2], out[2], err[2];

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# build.sh [--tools-only] [--test] TARGET...: rdbundle for cross targets with
+# cmake/toolchain-zig.cmake, in build-<target>/ (the dependencies must be ready: ./dev
+# cross-deps). Quiet but for one line per target; the compiler's output only on failure.
+#
+#   linux-amd64    both tools, the test programs and the whole ctest suite, static (musl);
+#                  --test runs the suite natively, with the static checks and the empty-chroot
+#                  run (ctest static_binaries, static_chroot)
+#   linux-arm64    the same, built static; --test runs the unit and install tests and the
+#                  static checks under qemu-aarch64 (CMAKE_CROSSCOMPILING_EMULATOR)
+#   windows-amd64, darwin-*   the two tools; --test checks them (imports, Mach-O headers)
+#
+# --tools-only builds only rdbundle-pack and rdbundle-unpack (what ./dev release needs), in the
+# same build directory (configured the same way).
+# Source paths are mapped to "." in the objects (-ffile-prefix-map), so the binaries do not
+# depend on where the tree is checked out.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tools/cross/lib.sh
+. "$HERE/lib.sh"
+
+TOOLS_ONLY=0 TEST=0
+targets=()
+for a in "$@"; do
+  case $a in
+    --tools-only) TOOLS_ONLY=1 ;;
+    --test) TEST=1 ;;
+    -*) die "unknown option $a" ;;
+    *) target_row "$a" >/dev/null || die "unknown target '$a'"; targets+=("$a") ;;
+  esac
+done
+[ ${#targets[@]} -gt 0 ] || die "usage: build.sh [--tools-only] [--test] TARGET..."
+
+# Tests: linux targets only for now (the test support code is POSIX; the Windows suite under
+# Wine comes with the Win32 layer).
+with_tests() { [[ $1 == linux-* ]]; }
+
+# The tests run under qemu-aarch64 for linux-arm64: the subset that exercises the code the
+# target changes (format, OS layer, install) without the host tools the interop tests run.
+ARM64_TESTS='^(static_binaries|fuzz_.*_corpus|layering)$|^(Hex|Utf8|Quote|Strings|Status|Fs|Platform|Limits|JsonStrict|Hash|Minisign[A-Z][A-Za-z]*|Manifest|Paths|Version|Sha256Sums|Layout|K3sVersions|Skew|Cli|Progress|Signing|Install|InstallState|TarReader|BundleReader|ZstdSource|Hostile|Crash|Doctor|Unpack)[A-Za-z]*\.'
+
+configure_target() {
+  local t=$1 dir=$2 tests=OFF
+  with_tests "$t" && tests=ON
+  local args=(-DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-zig.cmake" -DRDB_TARGET="$t"
+              -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRDB_FUZZ=OFF -DRDB_BUILD_TESTS=$tests
+              "-DCMAKE_C_FLAGS=-ffile-prefix-map=$ROOT/=" "-DCMAKE_CXX_FLAGS=-ffile-prefix-map=$ROOT/=")
+  case $t in linux-arm64) args+=(-DCMAKE_CROSSCOMPILING_EMULATOR="$(command -v qemu-aarch64)") ;; esac
+  local stamp="$dir/.rdb-configure-args"
+  if [ -f "$dir/CMakeCache.txt" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "${args[*]}" ]; then
+    return 0
+  fi
+  local logf; logf=$(mktemp)
+  if ! cmake -S "$ROOT" -B "$dir" -G Ninja "${args[@]}" >"$logf" 2>&1; then
+    cat "$logf" >&2; rm -f "$logf"; die "$t: cmake configure failed ($dir)"
+  fi
+  rm -f "$logf"
+  printf '%s' "${args[*]}" >"$stamp"
+}
+
+build_target() {
+  local t=$1 dir=$ROOT/build-$t start=$SECONDS
+  configure_target "$t" "$dir"
+  local what=()
+  [ $TOOLS_ONLY = 1 ] || ! with_tests "$t" && what=(--target rdbundle-pack rdbundle-unpack)
+  local logf; logf=$(mktemp)
+  if ! cmake --build "$dir" -j "$JOBS" "${what[@]}" >"$logf" 2>&1; then
+    grep -v '^\[' "$logf" | head -150 >&2; rm -f "$logf"; die "$t: build failed ($dir)"
+  fi
+  rm -f "$logf"
+  local ext=""; [[ $t == windows-* ]] && ext=.exe
+  printf '%-14s built in %4d s: rdbundle-pack%s %s, rdbundle-unpack%s %s\n' "$t" $((SECONDS - start)) \
+    "$ext" "$(du -h "$dir/rdbundle-pack$ext" | cut -f1)" "$ext" "$(du -h "$dir/rdbundle-unpack$ext" | cut -f1)"
+}
+
+test_target() {
+  local t=$1 dir=$ROOT/build-$t start=$SECONDS
+  case $t in
+    linux-amd64)
+      ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 600 | tail -n 25
+      [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
+      ;;
+    linux-arm64)
+      ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 900 -R "$ARM64_TESTS" | tail -n 25
+      [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
+      ;;
+    *)
+      local ext=""; [[ $t == windows-* ]] && ext=.exe
+      "$HERE/check.sh" --binaries "$t" "$dir/rdbundle-pack$ext" "$dir/rdbundle-unpack$ext" ||
+        die "$t: binary checks failed"
+      ;;
+  esac
+  printf '%-14s tested in %4d s\n' "$t" $((SECONDS - start))
+}
+
+for t in "${targets[@]}"; do
+  build_target "$t"
+  [ $TEST = 0 ] || test_target "$t"
+done
