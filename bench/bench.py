@@ -181,6 +181,10 @@ def main():
     ap.add_argument("--profile", action="store_true",
                     help="also record each of our commands once with `perf record` and print "
                          "where the CPU time goes, per thread (stage) and library")
+    ap.add_argument("--static", default=None, metavar="DIR",
+                    help="also time the rdbundle-pack and rdbundle-unpack of DIR (the static "
+                    "build: ./dev static, build-linux-amd64) in the same rows, interleaved: rows "
+                    "<group>.static and the ratios static/ours")
     ap.add_argument("--smoke", action="store_true",
                     help="a few MB, one repetition: checks that the script works (for ctest)")
     a = ap.parse_args()
@@ -199,6 +203,13 @@ def main():
     for t, path in tools.items():
         if not os.access(path, os.X_OK):
             sys.exit("bench: %s is missing (build first: ./dev build)" % path)
+    static = None
+    if a.static:
+        static = {t: os.path.join(os.path.abspath(a.static), t)
+                  for t in ("rdbundle-pack", "rdbundle-unpack")}
+        for path in static.values():
+            if not os.access(path, os.X_OK):
+                sys.exit("bench: %s is missing (build first: ./dev static)" % path)
     if not os.access("/usr/bin/time", os.X_OK):
         sys.exit("bench: /usr/bin/time is not installed (apt-get install time)")
     for t in ("zstd", "tar", "sha256sum", "minisign", "find", "sync"):
@@ -279,6 +290,13 @@ def main():
 
     # ---- rows ----------------------------------------------------------------------------------
     pk, up = q(tools["rdbundle-pack"]), q(tools["rdbundle-unpack"])
+    static_what = "the same with the static binaries (zig, musl) of %s" % a.static
+
+    def static_row(group, ours_cmd, reset=""):
+        # the row "ours" of the group with the static binaries in place of the dynamic ones
+        cmd = ours_cmd.replace(pk, q(static["rdbundle-pack"])).replace(
+            up, q(static["rdbundle-unpack"]))
+        return Row(group, "static", static_what, cmd, reset)
     rows = []
     emd = "eatmydata " if eatmydata else None
     nosync_note = ("measurement only: eatmydata turns fsync/fdatasync/sync_file_range into "
@@ -292,6 +310,10 @@ def main():
             Row("pack", "ours", "rdbundle-pack build: hash pass (SHA-256, %d threads), manifest, "
                 "sign, tar | zstd -%d (%d workers), fsync, rename" % (a.threads, a.level,
                                                                      a.threads), ours, reset),
+        ]
+        if static:
+            rows.append(static_row("pack", ours, reset))
+        rows += [
             Row("pack", "stock", "tar -c | zstd -%d -T%d (no hashes, no signature, no fsync)"
                 % (a.level, a.threads),
                 "tar -cf - -C %s cache kuberlr | %s -o %s" % (q(kit), zstd, q(stock_out)), reset),
@@ -321,6 +343,10 @@ def main():
             Row("install", "ours", "rdbundle-unpack install --all-platforms (every file): "
                 "signature, SHA-256 and sizes while streaming into staging files, fdatasync "
                 "each, rename, fsync dirs", ours, reset),
+        ]
+        if static:
+            rows.append(static_row("install", ours, reset))
+        rows += [
             Row("install", "stock", "zstd -dc | tar -x of the same bundle (no verification, "
                 "no fsync: the data is still in the page cache when it ends)", extract, reset),
             Row("install", "stock+fsync", "the same, then fsync of every extracted file and "
@@ -345,6 +371,9 @@ def main():
             Row("verify", "stock", "zstd -dc > /dev/null (decompression only)",
                 "zstd -dc %s > /dev/null" % q(bundle)),
         ]
+        if static:
+            rows.append(static_row("verify", "%s verify %s -p %s --no-progress" % (
+                up, q(bundle), q(pub))))
 
     # What each row reads, read again right before each of its runs (untimed) in warm mode:
     # this VM's proactive reclaim (DAMON) pages out page cache left idle for a few seconds.
@@ -420,6 +449,14 @@ def main():
     compare("install.ours-nofsync", "install.stock", "time")
     compare("install.ours", "install.stock-full", "time")
     compare("verify.ours", "verify.stock", "speed", (">=", 0.9), True)
+    # static (zig, musl, static libcrypto) against the Debian build; musl's memcpy/malloc must
+    # not cost more than 5% of install throughput (issue 16)
+    compare("pack.static", "pack.ours", "time")
+    compare("install.static", "install.ours", "time", ("<=", 1.05))
+    compare("verify.static", "verify.ours", "time")
+    compare("pack.static", "pack.stock", "time")
+    compare("install.static", "install.stock", "time")
+    compare("verify.static", "verify.stock", "speed")
 
     load_end = loadavg()
     host = {
@@ -433,6 +470,7 @@ def main():
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "smoke": a.smoke, "host": host,
         "config": {"size": a.size, "reps": a.reps, "threads": a.threads, "level": a.level,
+                   "static": a.static,
                    "page_cache": cache_mode, "eatmydata": bool(eatmydata),
                    "realtime": bool(chrt)},
         "corpus": {"description": corpus.describe(), "bytes": kit_bytes, "files": kit_files,
