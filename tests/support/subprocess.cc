@@ -102,12 +102,6 @@ void Pump(int in_fd, int out_fd, int err_fd, std::string input, std::string* out
   if (in_fd >= 0) ::close(in_fd);
 }
 
-std::string SubprocessResult::Describe() const {
-  std::string s = term_signal != 0 ? "killed by signal " + std::to_string(term_signal)
-                                   : "exit " + std::to_string(exit_code);
-  return s + "\nstdout: " + out + "\nstderr: " + err;
-}
-
 // Cross builds run the tests under an emulator (CMAKE_CROSSCOMPILING_EMULATOR, e.g.
 // qemu-aarch64): there the programs of this build must be started through it too, while the
 // host's tools (zstd, tar, minisign, python3) run as they are. Without binfmt_misc the kernel
@@ -123,6 +117,12 @@ std::vector<std::string> WithEmulator(std::vector<std::string> argv) {
 }
 
 }  // namespace
+
+std::string SubprocessResult::Describe() const {
+  std::string s = term_signal != 0 ? "killed by signal " + std::to_string(term_signal)
+                                   : "exit " + std::to_string(exit_code);
+  return s + "\nstdout: " + out + "\nstderr: " + err;
+}
 
 Subprocess::Subprocess(const std::vector<std::string>& argv_in, const SubprocessOptions& o) {
   std::vector<std::string> argv = WithEmulator(argv_in);

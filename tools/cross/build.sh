@@ -19,6 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tools/cross/lib.sh
 . "$HERE/lib.sh"
+die() { printf 'build: %s\n' "$*" >&2; exit 1; }
 
 TOOLS_ONLY=0 TEST=0
 targets=()

@@ -28,6 +28,7 @@ HERE_SAVED=$HERE
 HERE=$CROSSDIR
 # shellcheck source=tools/cross/lib.sh
 . "$CROSSDIR/lib.sh"
+die() { printf 'release: %s\n' "$*" >&2; exit 1; }
 HERE=$HERE_SAVED
 
 OUT=$ROOT/dist
