@@ -243,8 +243,28 @@ void SetOptions(CURL* c, const HttpOptions& o, const std::string& url, Exchange&
   if (headers != nullptr) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 }
 
+// The scheme of an absolute Location ("file" for "file:///etc/passwd"), lower case; empty for a
+// relative one. RFC 3986 section 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":".
+std::string LocationScheme(std::string_view location) {
+  std::string scheme;
+  for (char ch : location) {
+    if (ch == ':') return scheme;
+    const bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    const bool other = (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.';
+    if (!(alpha || (other && !scheme.empty()))) return "";
+    scheme += static_cast<char>(alpha ? (ch | 0x20) : ch);
+  }
+  return "";
+}
+
 std::string CurlReason(CURLcode rc, const Exchange& ex, bool https) {
-  if (rc == CURLE_UNSUPPORTED_PROTOCOL && !ex.resp.location.empty()) {
+  // A redirect to a protocol we do not follow: libcurl says "unsupported protocol", or, when
+  // it was built without that protocol at all (the static builds have HTTP and HTTPS only),
+  // that the URL is malformed.
+  const std::string scheme = LocationScheme(ex.resp.location);
+  const bool other_scheme = !scheme.empty() && scheme != "https" && (https || scheme != "http");
+  if ((rc == CURLE_UNSUPPORTED_PROTOCOL && !ex.resp.location.empty()) ||
+      (rc == CURLE_URL_MALFORMAT && other_scheme)) {
     return "redirected to " + QuoteForMessage(ex.resp.location) + ", refused (only " +
            (https ? "https" : "http and https") + " redirects are followed)";
   }
