@@ -54,9 +54,12 @@ bool Under(const std::string& path, const std::string& dir) {
 
 struct Layout {
   std::string cache, kuberlr;  // normalized roots
-  // A staging directory or temp file of some run, directly in a root (or inside one).
+  // A staging directory or temp file of some run, directly in a root (or inside one). The
+  // installer stages k3s version directories in CACHE/k3s (the same filesystem as the
+  // versions even when CACHE/k3s is a symlinked root).
   bool IsLeftover(const std::string& path) const {
-    for (const std::string* root : {&cache, &kuberlr}) {
+    const std::string k3s = cache + "/k3s";
+    for (const std::string* root : {&cache, &k3s, &kuberlr}) {
       if (!Under(path, *root) || path == *root) continue;
       std::string first = path.substr(root->size() + 1);
       first = first.substr(0, first.find('/'));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/format/hash.h"
+#include "common/os/platform.h"
 
 namespace rdbundle::fuzz {
 namespace {
@@ -192,6 +193,20 @@ std::map<std::string, std::string> MemFs::Listing() const {
   return out;
 }
 
+Result<std::unique_ptr<Dir>> MemFs::OpenRoot(const std::string& path) {
+  RDB_ASSIGN_OR_RETURN(FileInfo info, Stat(path));
+  if (info.type != FileInfo::Type::kDirectory) {
+    return Status::Io(path + ": exists and is not a directory");
+  }
+  return MakePathDir(*this, path);
+}
+
+Result<std::unique_ptr<ReadableFile>> MemFs::OpenRegular(const std::string& path) {
+  RDB_ASSIGN_OR_RETURN(FileInfo info, Stat(path));
+  if (info.type == FileInfo::Type::kDirectory) return Status::Io(path + ": is a directory");
+  return OpenForRead(path);
+}
+
 Result<std::unique_ptr<ReadableFile>> MemFs::OpenForRead(const std::string& path) {
   const std::string norm = Normalize(path);
   const Node* n = Get(norm);
@@ -328,6 +343,7 @@ Result<FileInfo> MemFs::Stat(const std::string& path) {
   if (n == nullptr) return Status::FromErrno(path, MissingErrno(nodes_, norm));
   FileInfo info;
   info.device = 1;
+  info.uid = CurrentUid();  // everything belongs to the process: the installer changes no owner
   if (n->dir) {
     info.type = FileInfo::Type::kDirectory;
     info.mode = n->dir_mode;

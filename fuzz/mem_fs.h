@@ -59,6 +59,9 @@ class MemFs final : public Fs {
   static std::string Normalize(std::string_view path);
 
   // ---- Fs ----
+  // Roots and directories are MakePathDir over this Fs (there are no symlinks to refuse).
+  Result<std::unique_ptr<Dir>> OpenRoot(const std::string& path) override;
+  Result<std::unique_ptr<ReadableFile>> OpenRegular(const std::string& path) override;
   Result<std::unique_ptr<ReadableFile>> OpenForRead(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> CreateTemp(const std::string& dir,
                                                    std::string_view prefix) override;

@@ -1,5 +1,7 @@
 #include "unpacker/bundle_reader.h"
 
+#include "common/base/quote.h"
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "common/base/hex.h"
+#include "common/base/quote.h"
 #include "common/format/limits.h"
 #include "common/format/sha256sums.h"
 #include "common/format/version.h"
@@ -159,7 +162,7 @@ Result<std::string> BundleReader::ReadSmallEntry(std::string_view expected_name,
                            std::string(description) + ")");
   }
   if (entry->path != expected_name) {
-    return Status::Corrupt("entry \"" + entry->path.substr(0, 300) + "\" where " +
+    return Status::Corrupt("entry " + QuoteForMessage(entry->path) + " where " +
                            std::string(expected_name) + " must be (not an rdbundle, or damaged)");
   }
   if (entry->size > max_bytes) {
@@ -244,8 +247,8 @@ Status BundleReader::ReadOneFile(const ManifestFile& f, std::size_t index,
   RDB_ASSIGN_OR_RETURN(auto entry, tar_->Next());
   if (!entry) return Status::Corrupt("missing entry: " + f.path + " (bundle ends early)");
   if (entry->path != f.path) {
-    return Status::Corrupt("unexpected entry \"" + entry->path.substr(0, 300) +
-                           "\" (expected " + f.path + ")");
+    return Status::Corrupt("unexpected entry " + QuoteForMessage(entry->path) +
+                           " (expected " + f.path + ")");
   }
   if (entry->size != f.size) {
     return Status::Corrupt(f.path + ": size mismatch (manifest " + std::to_string(f.size) +
@@ -311,8 +314,8 @@ Status BundleReader::ReadPayloads(PayloadHandler& handler) {
     }
     RDB_ASSIGN_OR_RETURN(auto extra, tar_->Next());
     if (extra) {
-      return Status::Corrupt("unexpected entry \"" + extra->path.substr(0, 300) +
-                             "\" after the last manifest file");
+      return Status::Corrupt("unexpected entry " + QuoteForMessage(extra->path) +
+                             " after the last manifest file");
     }
     return tar_->CheckEnd();
   };

@@ -30,8 +30,16 @@ Result<TrustedKeys> LoadKeys(Fs& fs, const KeyOptions& opts) {
     return keys;
   }
   const bool explicit_dir = opts.trusted_dir.has_value();
-  const std::string dir = explicit_dir ? *opts.trusted_dir : DefaultTrustedDir(GetEnvReal);
-  RDB_RETURN_IF_ERROR(keys.LoadDir(fs, dir, /*missing_ok=*/!explicit_dir));
+  const std::optional<std::string> dir =
+      explicit_dir ? opts.trusted_dir : DefaultTrustedDir(GetEnvReal);
+  if (!dir) {
+    return Status::UntrustedKey(
+        "no trusted public keys: HOME is not set or not an absolute path, so there is no default "
+        "trusted-key directory (keys are never taken from the current directory); pass "
+        "-p KEY.pub or --trusted-dir DIR");
+  }
+  RDB_RETURN_IF_ERROR(keys.LoadDir(fs, *dir, /*missing_ok=*/!explicit_dir));
+  for (const auto& w : keys.warnings()) std::fprintf(stderr, "rdbundle-unpack: warning: %s\n", w.c_str());
   return keys;
 }
 
@@ -120,9 +128,13 @@ void PrintManifest(const Preamble& p, const std::string& what, std::FILE* out) {
 
 }  // namespace
 
-std::string DefaultTrustedDir(const GetEnvFn& getenv) {
-  if (auto xdg = getenv("XDG_CONFIG_HOME")) return JoinPath(*xdg, "rdbundle/trusted");
-  return JoinPath(getenv("HOME").value_or("."), ".config/rdbundle/trusted");
+std::optional<std::string> DefaultTrustedDir(const GetEnvFn& getenv) {
+  auto absolute = [](const std::optional<std::string>& v) {  // "/..." or a Windows "C:\\..."
+    return v && (v->starts_with('/') || (v->size() > 2 && (*v)[1] == ':'));
+  };
+  if (auto xdg = getenv("XDG_CONFIG_HOME"); absolute(xdg)) return JoinPath(*xdg, "rdbundle/trusted");
+  if (auto home = getenv("HOME"); absolute(home)) return JoinPath(*home, ".config/rdbundle/trusted");
+  return std::nullopt;
 }
 
 Status RunVerify(Fs& fs, const ReadOptions& opts, std::FILE* out) {

@@ -51,7 +51,10 @@ Status RunList(Fs& fs, const ListCommand& cmd, std::FILE* out);
 Status RunInstall(Fs& fs, const InstallCommand& cmd, std::FILE* out);
 Status RunListInstalled(Fs& fs, const ListInstalledCommand& cmd, std::FILE* out);
 
-// Default trusted-keys directory: $XDG_CONFIG_HOME/rdbundle/trusted or ~/.config/rdbundle/trusted.
-std::string DefaultTrustedDir(const GetEnvFn& getenv);
+// Default trusted-keys directory: $XDG_CONFIG_HOME/rdbundle/trusted or
+// $HOME/.config/rdbundle/trusted. Relative values are ignored (the XDG Base Directory spec says
+// so; a relative one would trust keys in the current directory, e.g. next to a bundle on a USB
+// stick: issue 13 item 2); with neither usable there is no default (nullopt).
+std::optional<std::string> DefaultTrustedDir(const GetEnvFn& getenv);
 
 }  // namespace rdbundle::unpacker

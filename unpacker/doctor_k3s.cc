@@ -19,7 +19,7 @@ namespace {
 
 // SHA-256 of a file, streamed in chunks through Fs. kInterrupted on SIGINT/SIGTERM.
 Result<std::string> HashFile(Fs& fs, const std::string& path) {
-  RDB_ASSIGN_OR_RETURN(auto in, fs.OpenForRead(path));
+  RDB_ASSIGN_OR_RETURN(auto in, fs.OpenRegular(path));
   Sha256 sha;
   std::vector<char> buf(kHashChunk);
   for (;;) {
@@ -115,7 +115,7 @@ Result<std::string> CheckSumLine(Doctor& d, const std::vector<Sha256SumLine>& li
 // present files match.
 Result<bool> CheckK3sSums(Doctor& d, const K3sVersion& v, const K3sFiles& f) {
   const std::string fix = ReinstallFix(v, d.dest().arch);
-  auto text = ReadFileToString(d.fs, f.sums, kMaxSumsFileBytes);
+  auto text = ReadRegularFileToString(d.fs, f.sums, kMaxSumsFileBytes);
   auto lines = text.has_value() ? ParseSha256Sums(*text, f.sums)
                                 : Result<std::vector<Sha256SumLine>>(text.error());
   if (!lines.has_value()) {
@@ -194,6 +194,13 @@ Status CheckK3sCache(Doctor& d) {
   }
   for (const auto& name : *names) {
     const std::string path = JoinPath(k3s_dir, name);
+    // installer.h kStagingPrefix: there only while an install runs or after one was killed.
+    if (name.starts_with(".rdbundle-")) {
+      d.Add("k3s-dir", name, CheckStatus::kWarn,
+            path + ": left by an interrupted install; the next install removes it",
+            std::string(kReinstall));
+      continue;
+    }
     auto info = d.fs.Stat(path);
     if (!info.has_value() || info->type != FileInfo::Type::kDirectory) {
       const bool link = info.has_value() && info->type == FileInfo::Type::kSymlink;
@@ -228,13 +235,16 @@ namespace {
 constexpr std::string_view kFixCommand = "rdbundle-unpack doctor --fix";
 
 // Writes `file` atomically while holding the cache lock that `install` takes.
+// The cache root is resolved once, following a symlink there (a cache moved to another disk,
+// issue 13 item 5); the file below it is replaced through the directory handle.
 Status WriteVersionsFile(Doctor& d, const std::string& path, const K3sVersionsFile& file) {
-  RDB_ASSIGN_OR_RETURN(auto lock, d.fs.TryLock(d.dest().cache_dir));
+  RDB_ASSIGN_OR_RETURN(auto cache, d.fs.OpenRoot(d.dest().cache_dir));
+  RDB_ASSIGN_OR_RETURN(auto lock, cache->TryLock());
   if (!lock) {
     return Status::Io(d.dest().cache_dir +
                       ": another rdbundle-unpack is installing here; try again later");
   }
-  return WriteFileAtomic(d.fs, path, SerializeK3sVersionsFile(file), 0644);
+  return WriteFileAtomic(*cache, BaseName(path), SerializeK3sVersionsFile(file), 0644);
 }
 
 std::vector<std::string> Texts(const std::vector<K3sVersion>& versions) {
@@ -323,7 +333,7 @@ Status CompareVersions(Doctor& d, const std::string& path, const K3sVersionsFile
 
 Status CheckVersionsFile(Doctor& d) {
   const std::string path = JoinPath(d.dest().cache_dir, "k3s-versions.json");
-  auto text = ReadFileToString(d.fs, path, kMaxVersionsJsonBytes);
+  auto text = ReadRegularFileToString(d.fs, path, kMaxVersionsJsonBytes);
   if (!text.has_value()) {
     if (text.error().code() != ErrorCode::kNotFound) {  // unreadable: never overwritten
       d.Add("k3s-versions-json", "k3s-versions.json", CheckStatus::kFail, text.error().message());

@@ -11,30 +11,22 @@
 #include "common/format/version.h"
 #include "common/os/platform.h"
 #include "common/rd/k3s_versions.h"
+#include "common/base/quote.h"
 
 namespace rdbundle::unpacker {
 
-inline constexpr std::string_view kStagingPrefix = ".rdbundle-staging-";
-inline constexpr std::string_view kTempPrefix = ".rdbundle-tmp-";
 // Room for k3s-versions.json, the install record and filesystem overhead.
 inline constexpr std::uint64_t kFreeSpaceSlack = 4u << 20;
 
-struct Installer::Root {
-  std::string dir;
-  std::string staging;                    // empty until created
-  std::vector<std::string> created_dirs;  // made by this run, outermost first
-  std::unique_ptr<FileLock> lock;
-};
-
 namespace {
 
-// Writes one payload file into its staging path; made durable and given its final mode only
-// once the reader says it verified. Writeback starts as it streams (WritebackPacer), so the
-// fdatasync in Commit only waits for the tail.
+// Writes one payload file into its staging directory; made durable and given its final mode
+// only once the reader says it verified. Writeback starts as it streams (WritebackPacer), so
+// the fdatasync in Commit only waits for the tail.
 class StagingSink final : public PayloadSink {
  public:
-  StagingSink(Fs& fs, std::unique_ptr<WritableFile> file, std::uint32_t mode)
-      : fs_(fs), file_(std::move(file)), path_(file_->path()), mode_(mode) {}
+  StagingSink(Dir& dir, std::string name, std::unique_ptr<WritableFile> file, std::uint32_t mode)
+      : dir_(dir), name_(std::move(name)), file_(std::move(file)), mode_(mode) {}
   ~StagingSink() override {
     if (file_) Abort();
   }
@@ -53,13 +45,13 @@ class StagingSink final : public PayloadSink {
   }
   void Abort() override {
     file_.reset();
-    (void)fs_.RemoveFile(path_);
+    (void)dir_.Unlink(name_);
   }
 
  private:
-  Fs& fs_;
+  Dir& dir_;
+  const std::string name_;
   std::unique_ptr<WritableFile> file_;
-  const std::string path_;
   const std::uint32_t mode_;
   WritebackPacer writeback_;
 };
@@ -70,12 +62,41 @@ std::string RandomSuffix() {
   return HexEncode(rnd);
 }
 
-// The directory a group of files is committed as: "k3s/<version>" or "<os>-<arch>".
-std::string GroupOf(const PayloadPath& p) {
-  return DirName(p.relative);
+// Removes the staging directories and temporary files an interrupted run left in `dir`
+// (nothing there is in use: ours hold the lock). In CACHE/k3s a staging directory may hold
+// "old-<version>": an old version directory moved aside on a filesystem without
+// RENAME_EXCHANGE; when the new one never arrived, the old one goes back first.
+Status CleanLeftovers(Dir& dir, bool k3s) {
+  RDB_ASSIGN_OR_RETURN(auto names, dir.List());
+  for (const auto& name : names) {
+    if (name.starts_with(kStagingPrefix)) {
+      if (k3s) RDB_RETURN_IF_ERROR(RestoreOldVersionDirs(dir, name));
+      RDB_RETURN_IF_ERROR(RemoveTreeAt(dir, name));
+    } else if (name.starts_with(kTempPrefix)) {
+      RDB_RETURN_IF_ERROR(RemoveTreeAt(dir, name));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
+
+Status RestoreOldVersionDirs(Dir& k3s, const std::string& staging_name) {
+  auto info = k3s.Stat(staging_name);
+  if (!info.has_value() || info->type != FileInfo::Type::kDirectory) return Status::Ok();
+  RDB_ASSIGN_OR_RETURN(auto staging, k3s.OpenDir(staging_name));
+  RDB_ASSIGN_OR_RETURN(auto names, staging->List());
+  for (const auto& name : names) {
+    if (!name.starts_with(kOldPrefix)) continue;
+    const std::string version = name.substr(kOldPrefix.size());
+    if (!ParseK3sVersion(version).has_value()) continue;
+    auto final = k3s.Stat(version);
+    if (final.has_value() || final.error().code() != ErrorCode::kNotFound) continue;
+    RDB_RETURN_IF_ERROR(staging->RenameNoReplace(name, k3s, version));
+    RDB_RETURN_IF_ERROR(k3s.Sync());
+  }
+  return Status::Ok();
+}
 
 class Installer::Handler final : public PayloadHandler {
  public:
@@ -83,10 +104,17 @@ class Installer::Handler final : public PayloadHandler {
   Result<std::unique_ptr<PayloadSink>> Begin(const ManifestFile& f, std::size_t index) override {
     const PlannedFile& p = in_.report_.plan.at(index);
     if (p.action != FileAction::kWrite || in_.opts_.dry_run) return std::unique_ptr<PayloadSink>();
-    const std::string staged = in_.StagedPath(p);
-    RDB_RETURN_IF_ERROR(MakeDirs(in_.fs_, DirName(staged), nullptr));
-    RDB_ASSIGN_OR_RETURN(auto file, in_.fs_.CreateNew(staged, 0600));
-    return std::unique_ptr<PayloadSink>(new StagingSink(in_.fs_, std::move(file), f.mode));
+    RDB_ASSIGN_OR_RETURN(Dir * dir, in_.StagingGroup(p));
+    RDB_ASSIGN_OR_RETURN(auto file, dir->CreateNew(p.name, 0600));
+    if (const Owner* o = in_.owner_.get()) {
+      Status s = dir->SetOwner(p.name, *o);
+      if (!s.ok()) {
+        file.reset();
+        (void)dir->Unlink(p.name);
+        return s;
+      }
+    }
+    return std::unique_ptr<PayloadSink>(new StagingSink(*dir, p.name, std::move(file), f.mode));
   }
 
  private:
@@ -94,26 +122,14 @@ class Installer::Handler final : public PayloadHandler {
 };
 
 Installer::Installer(Fs& fs, InstallOptions opts)
-    : fs_(fs), opts_(std::move(opts)), cache_(std::make_unique<Root>()),
-      kuberlr_(std::make_unique<Root>()), handler_(std::make_unique<Handler>(*this)) {
-  cache_->dir = opts_.dest.cache_dir;
-  kuberlr_->dir = opts_.dest.kuberlr_dir;
-}
+    : fs_(fs), opts_(std::move(opts)), cache_(opts_.dest.cache_dir),
+      kuberlr_(opts_.dest.kuberlr_dir), handler_(std::make_unique<Handler>(*this)) {}
 
 Installer::~Installer() {
   if (!committed_) Rollback();
 }
 
 PayloadHandler& Installer::handler() { return *handler_; }
-
-Installer::Root& Installer::RootFor(Destination d) {
-  return d == Destination::kCache ? *cache_ : *kuberlr_;
-}
-
-std::string Installer::StagedPath(const PlannedFile& p) {
-  auto where = ClassifyPayloadPath(p.file->path);
-  return JoinPath(RootFor(where->dest).staging, where->relative);
-}
 
 std::uint64_t Installer::bytes_to_write() const {
   std::uint64_t n = 0;
@@ -127,6 +143,7 @@ bool Installer::IsUnchanged(const ManifestFile& f, const std::string& final_path
   if (opts_.force) return false;
   auto it = state_.files.find(final_path);
   if (it == state_.files.end() || it->second.sha256 != f.sha256) return false;
+  // Only a hint for planning (lstat by path); the commit never acts on it by path.
   auto info = fs_.Stat(final_path);
   if (!info.has_value() || info->type != FileInfo::Type::kRegular) return false;
   // Windows mounts do not keep POSIX modes; elsewhere a lost +x needs a rewrite.
@@ -135,12 +152,33 @@ bool Installer::IsUnchanged(const ManifestFile& f, const std::string& final_path
          info->mtime_ns == it->second.mtime_ns && info->inode == it->second.inode;
 }
 
+// Upstream release files never change under the same version name (k3s and kubectl are
+// published once per version), so different bytes at a path the record says this tool
+// installed mean a mix-up of bundles or an attack (issue 13 item 10).
+Status Installer::CheckNotReplacingInstalled(const PlannedFile& p) const {
+  if (opts_.force || p.action != FileAction::kWrite) return Status::Ok();
+  auto it = state_.files.find(p.final_path);
+  if (it == state_.files.end() || it->second.sha256 == p.file->sha256) return Status::Ok();
+  std::string old_created = "unknown";
+  for (const auto& r : state_.installs) {
+    if (r.bundle_id == it->second.bundle_id) old_created = r.created;
+  }
+  const Manifest& m = preamble_->manifest;
+  return Status::CheckFailed(
+      p.final_path + ": installed earlier with different bytes (sha256 " + it->second.sha256 +
+      ", bundle " + QuoteForMessage(it->second.bundle_id) + " created " +
+      QuoteForMessage(old_created) + "); this bundle (" + QuoteForMessage(m.bundle_id) +
+      " created " + QuoteForMessage(m.created) + ") has sha256 " + p.file->sha256 +
+      ". Upstream files never change under the same version, so one of the bundles is wrong; "
+      "refusing to replace it (--force replaces it anyway)");
+}
+
 Status Installer::PlanFiles() {
   const Destinations& d = opts_.dest;
   for (const ManifestFile& f : preamble_->manifest.files) {
     auto where = ClassifyPayloadPath(f.path);
     if (!where.has_value()) return where.error();
-    PlannedFile p{&f, FileAction::kWrite, ""};
+    PlannedFile p{&f, FileAction::kWrite, "", where->dest, "", ""};
     const bool other_arch = where->arch && *where->arch != d.arch;
     const bool other_os = where->os && *where->os != d.os;
     if (f.role == FileRole::kRdInstaller) {
@@ -155,12 +193,20 @@ Status Installer::PlanFiles() {
     } else if (!opts_.all_platforms && (other_arch || other_os)) {
       p.action = FileAction::kOtherPlatform;
     }
+    // "k3s/<version>/<file>" below the cache, "<os>-<arch>/<file>" below kuberlr's directory.
+    const std::string group_path = DirName(where->relative);
+    p.group = where->dest == Destination::kCache && f.role != FileRole::kK3sVersions
+                  ? BaseName(group_path)
+                  : group_path;
+    p.name = BaseName(where->relative);
     if (p.action != FileAction::kOtherPlatform) {
-      p.final_path = JoinPath(RootFor(where->dest).dir, where->relative);
+      p.final_path = JoinPath(where->dest == Destination::kCache ? d.cache_dir : d.kuberlr_dir,
+                              where->relative);
     }
     if (p.action == FileAction::kWrite && IsUnchanged(f, p.final_path)) {
       p.action = FileAction::kUnchanged;
     }
+    RDB_RETURN_IF_ERROR(CheckNotReplacingInstalled(p));
     switch (p.action) {
       case FileAction::kUnchanged: ++report_.files_unchanged; break;
       case FileAction::kOtherPlatform: ++report_.files_other_platform; break;
@@ -175,221 +221,139 @@ Status Installer::CheckFreeSpace() {
   std::uint64_t bytes[2] = {kFreeSpaceSlack, 0};  // cache, kuberlr
   for (const auto& p : report_.plan) {
     if (p.action != FileAction::kWrite) continue;
-    bytes[ClassifyPayloadPath(p.file->path)->dest == Destination::kCache ? 0 : 1] += p.file->size;
+    bytes[p.dest == Destination::kCache ? 0 : 1] += p.file->size;
   }
   // Bytes per filesystem: the two roots may share one.
-  std::map<std::uint64_t, std::pair<std::string, std::uint64_t>> need;
+  std::map<std::uint64_t, std::pair<Dir*, std::uint64_t>> need;
+  Root* roots[2] = {&cache_, &kuberlr_};
   for (int i = 0; i < 2; ++i) {
     if (bytes[i] == 0) continue;
-    RDB_ASSIGN_OR_RETURN(std::string existing,
-                         NearestExistingDir(fs_, i == 0 ? cache_->dir : kuberlr_->dir));
-    RDB_ASSIGN_OR_RETURN(FileInfo info, fs_.Stat(existing));
+    Dir& existing = roots[i]->existing();
+    RDB_ASSIGN_OR_RETURN(FileInfo info, existing.Info());
     auto& slot = need[info.device];
-    if (slot.first.empty()) slot.first = existing;
+    if (slot.first == nullptr) slot.first = &existing;
     slot.second += bytes[i];
   }
   for (const auto& [device, entry] : need) {
-    RDB_ASSIGN_OR_RETURN(std::uint64_t free, fs_.FreeBytes(entry.first));
+    RDB_ASSIGN_OR_RETURN(std::uint64_t free, entry.first->FreeBytes());
     if (entry.second > free) {
-      return Status::NoSpace(entry.first + ": not enough free space: need " +
+      return Status::NoSpace(entry.first->path() + ": not enough free space: need " +
                              FormatBytes(entry.second) + ", available " + FormatBytes(free));
     }
   }
   return Status::Ok();
 }
 
-// Locks a destination root and removes leftovers of interrupted runs (ours hold the lock, so
-// nothing there is in use). With `stage`, creates the root if needed and a staging directory.
-Status Installer::PrepareRoot(Root& root, bool stage) {
-  if (!stage && !fs_.Stat(root.dir).has_value()) return Status::Ok();
-  if (stage) RDB_RETURN_IF_ERROR(MakeDirs(fs_, root.dir, &root.created_dirs));
-  RDB_ASSIGN_OR_RETURN(root.lock, fs_.TryLock(root.dir));
-  if (!root.lock) {
-    return Status::Io(root.dir + ": another rdbundle-unpack is installing here; try again later");
+Status Installer::MakeStaging(Dir& parent, Staging& st) {
+  const std::string name = std::string(kStagingPrefix) + RandomSuffix();
+  RDB_RETURN_IF_ERROR(parent.MakeDir(name, 0755));
+  st.parent = &parent;
+  st.name = name;
+  if (const Owner* o = owner_.get()) RDB_RETURN_IF_ERROR(parent.SetOwner(name, *o));
+  RDB_ASSIGN_OR_RETURN(st.dir, parent.OpenDir(name));
+  return Status::Ok();
+}
+
+Result<Dir*> Installer::StagingGroup(const PlannedFile& p) {
+  Staging& st = p.dest == Destination::kCache ? k3s_staging_ : kuberlr_staging_;
+  if (!st.dir) return Status::Internal(p.final_path + ": no staging directory");
+  auto it = st.groups.find(p.group);
+  if (it != st.groups.end()) return it->second.get();
+  RDB_ASSIGN_OR_RETURN(auto dir, OpenOrMakeDir(*st.dir, p.group, owner_.get()));
+  Dir* raw = dir.get();
+  st.groups.emplace(p.group, std::move(dir));
+  return raw;
+}
+
+// Locks the roots (creating the cache root and, when kubectls are written, kuberlr's), removes
+// leftovers of interrupted runs, reads k3s-versions.json, creates the staging directories.
+Status Installer::PrepareRoots() {
+  RDB_ASSIGN_OR_RETURN(owner_, DecideOwnerFor(fs_, opts_.dest));
+  RDB_RETURN_IF_ERROR(cache_.CheckSymlinks(fs_, opts_.dest.home, owner_));
+  RDB_RETURN_IF_ERROR(cache_.Create(owner_));
+  RDB_ASSIGN_OR_RETURN(cache_lock_, cache_.dir().TryLock());
+  if (!cache_lock_) {
+    return Status::Io(cache_.path() + ": another rdbundle-unpack is installing here; try again later");
   }
-  RDB_ASSIGN_OR_RETURN(auto names, fs_.ListDir(root.dir));
-  for (const auto& name : names) {
-    if (name.starts_with(kStagingPrefix)) {
-      RDB_RETURN_IF_ERROR(RemoveTree(fs_, JoinPath(root.dir, name)));
-    } else if (name.starts_with(kTempPrefix)) {
-      RDB_RETURN_IF_ERROR(fs_.RemoveFile(JoinPath(root.dir, name)));
-    }
+  RDB_RETURN_IF_ERROR(CleanLeftovers(cache_.dir(), /*k3s=*/false));
+  RDB_ASSIGN_OR_RETURN(k3s_, OpenK3sDir(fs_, cache_.dir(), owner_, &k3s_created_));
+  RDB_RETURN_IF_ERROR(CleanLeftovers(*k3s_, /*k3s=*/true));
+  // Read and validated now, before anything is written (issue 13 item 3): a directory, a
+  // FIFO or an unreadable file there fails here, not after the payload is in place.
+  auto text = ReadFileToString(cache_.dir(), "k3s-versions.json", kMaxVersionsJsonBytes);
+  if (text.has_value()) {
+    existing_versions_json_ = std::move(text).value();
+  } else if (text.error().code() != ErrorCode::kNotFound) {
+    return text.error();
   }
-  if (!stage) return Status::Ok();
-  const std::string staging = JoinPath(root.dir, std::string(kStagingPrefix) + RandomSuffix());
-  RDB_RETURN_IF_ERROR(fs_.MakeDir(staging, 0755));
-  root.staging = staging;
+  if (auto st = cache_.dir().Stat(kStateFileName);
+      st.has_value() && st->type != FileInfo::Type::kRegular) {
+    return Status::Io(JoinPath(cache_.path(), kStateFileName) +
+                      ": not a regular file; remove it (it is only a record of installs)");
+  }
+  RDB_RETURN_IF_ERROR(MakeStaging(*k3s_, k3s_staging_));
+
+  const bool kuberlr_needed =
+      std::any_of(report_.plan.begin(), report_.plan.end(), [&](const PlannedFile& p) {
+        return p.action == FileAction::kWrite && p.dest == Destination::kKuberlr;
+      });
+  if (!kuberlr_needed && !kuberlr_.exists()) return Status::Ok();
+  RDB_RETURN_IF_ERROR(kuberlr_.CheckSymlinks(fs_, opts_.dest.home, owner_));
+  if (kuberlr_needed) RDB_RETURN_IF_ERROR(kuberlr_.Create(owner_));
+  RDB_ASSIGN_OR_RETURN(kuberlr_lock_, kuberlr_.dir().TryLock());
+  if (!kuberlr_lock_) {
+    return Status::Io(kuberlr_.path() +
+                      ": another rdbundle-unpack is installing here; try again later");
+  }
+  RDB_RETURN_IF_ERROR(CleanLeftovers(kuberlr_.dir(), /*k3s=*/false));
+  if (kuberlr_needed) RDB_RETURN_IF_ERROR(MakeStaging(kuberlr_.dir(), kuberlr_staging_));
   return Status::Ok();
 }
 
 Status Installer::Prepare(const Preamble& preamble) {
   preamble_ = &preamble;
-  std::string warning;
-  state_ = LoadInstallState(fs_, opts_.dest.cache_dir, &warning);
-  if (!warning.empty()) report_.warnings.push_back(warning);
+  RDB_RETURN_IF_ERROR(cache_.Resolve(fs_));
+  RDB_RETURN_IF_ERROR(kuberlr_.Resolve(fs_));
+  if (cache_.exists()) {
+    std::string warning;
+    state_ = LoadInstallState(cache_.dir(), &warning);
+    if (!warning.empty()) report_.warnings.push_back(warning);
+  }
   RDB_RETURN_IF_ERROR(PlanFiles());
   RDB_RETURN_IF_ERROR(CheckFreeSpace());
   if (opts_.dry_run) return Status::Ok();
-  RDB_RETURN_IF_ERROR(PrepareRoot(*cache_, /*stage=*/true));
-  const bool kuberlr_needed =
-      std::any_of(report_.plan.begin(), report_.plan.end(), [&](const PlannedFile& p) {
-        return p.action == FileAction::kWrite && p.file->role == FileRole::kKubectl;
-      });
-  return PrepareRoot(*kuberlr_, kuberlr_needed);
-}
-
-// Renames one group (a k3s version directory or a kuberlr platform directory). A group that
-// does not exist yet moves in one rename, so RD never sees a half-filled version directory;
-// otherwise files move one by one, the sha256sum file last.
-Status Installer::CommitGroup(Root& root, const std::string& group_rel,
-                              std::vector<const PlannedFile*>& files) {
-  const std::string final_dir = JoinPath(root.dir, group_rel);
-  const std::string staged_dir = JoinPath(root.staging, group_rel);
-  RDB_RETURN_IF_ERROR(fs_.SyncDir(staged_dir));
-  auto existing = fs_.Stat(final_dir);
-  if (!existing.has_value() && existing.error().code() == ErrorCode::kNotFound) {
-    RDB_RETURN_IF_ERROR(MakeDirs(fs_, DirName(final_dir), &root.created_dirs));
-    Status s = fs_.RenameNoReplace(staged_dir, final_dir);
-    if (s.ok()) return fs_.SyncDir(DirName(final_dir));
-    // Only "someone created it meanwhile" falls through to file-by-file.
-    if (!fs_.Stat(final_dir).has_value()) return s;
-  }
-  std::stable_sort(files.begin(), files.end(), [](const PlannedFile* a, const PlannedFile* b) {
-    return (a->file->role == FileRole::kK3sSums) < (b->file->role == FileRole::kK3sSums);
-  });
-  for (const PlannedFile* p : files) {
-    RDB_RETURN_IF_ERROR(fs_.Rename(StagedPath(*p), p->final_path));
-  }
-  return fs_.SyncDir(final_dir);
-}
-
-Status Installer::CommitFiles() {
-  std::map<std::pair<Root*, std::string>, std::vector<const PlannedFile*>> groups;
-  for (const auto& p : report_.plan) {
-    if (p.action != FileAction::kWrite) continue;
-    auto where = ClassifyPayloadPath(p.file->path);
-    groups[{&RootFor(where->dest), GroupOf(*where)}].push_back(&p);
-    report_.bytes_written += p.file->size;
-    ++report_.files_written;
-  }
-  for (auto& [key, files] : groups) {
-    RDB_RETURN_IF_ERROR(CommitGroup(*key.first, key.second, files));
-  }
-  return Status::Ok();
-}
-
-Status Installer::MergeVersionsJson(const std::map<std::string, std::string>& small_files) {
-  auto it = small_files.find(std::string(kK3sVersionsBundlePath));
-  if (it == small_files.end()) return Status::Ok();
-  RDB_ASSIGN_OR_RETURN(K3sVersionsFile incoming,
-                       ParseK3sVersionsFile(it->second, kK3sVersionsBundlePath));
-  // Only versions whose files for the target arch are now in the cache: RD would list the
-  // others and then fail to start them offline.
-  std::set<std::string> usable;
-  for (const auto& p : report_.plan) {
-    if (p.file->role == FileRole::kK3sBinary &&
-        (p.action == FileAction::kWrite || p.action == FileAction::kUnchanged)) {
-      usable.insert(ClassifyPayloadPath(p.file->path)->k3s_version);
-    }
-  }
-  K3sVersionsFile filtered;
-  for (const auto& v : incoming.versions) {
-    if (usable.count(v)) {
-      filtered.versions.push_back(v);
-    } else {
-      report_.warnings.push_back(v + ": the bundle has no " +
-                                 std::string(ArchName(opts_.dest.arch)) +
-                                 " files for it; not added to k3s-versions.json");
-    }
-  }
-  std::set<std::string> values;
-  for (const auto& v : filtered.versions) values.insert(ChannelValue(*ParseK3sVersion(v)));
-  for (const auto& [name, value] : incoming.channels) {
-    if (values.count(value)) filtered.channels[name] = value;
-  }
-  const std::string path = JoinPath(opts_.dest.cache_dir, "k3s-versions.json");
-  K3sVersionsFile existing;
-  std::string existing_text;
-  if (auto text = ReadFileToString(fs_, path, kMaxVersionsJsonBytes); text.has_value()) {
-    existing_text = *text;
-    auto parsed = ParseK3sVersionsFile(existing_text, path, K3sVersionsParseMode::kUserCache);
-    if (parsed.has_value()) {
-      existing = *parsed;
-    } else {
-      report_.warnings.push_back(parsed.error().message() +
-                                 "; Rancher Desktop ignores it, so it is replaced");
-    }
-  } else if (text.error().code() != ErrorCode::kNotFound) {
-    return text.error();
-  }
-  K3sVersionsFile merged = MergeK3sVersions(existing, filtered);
-  std::set<std::string> before(existing.versions.begin(), existing.versions.end());
-  for (const auto& v : merged.versions) {
-    if (!before.count(v)) report_.versions_added.push_back(v);
-  }
-  const std::string bytes = SerializeK3sVersionsFile(merged);
-  if (bytes == existing_text) return Status::Ok();
-  report_.versions_json_changed = true;
-  return WriteFileAtomic(fs_, path, bytes, 0644);
-}
-
-Status Installer::RecordState() {
-  const Manifest& m = preamble_->manifest;
-  const bool known = std::any_of(state_.installs.begin(), state_.installs.end(),
-                                 [&](const InstallRecord& r) { return r.bundle_id == m.bundle_id; });
-  if (known && report_.files_written == 0 && !report_.versions_json_changed) return Status::Ok();
-  for (const auto& p : report_.plan) {
-    if (p.action != FileAction::kWrite) continue;
-    RDB_ASSIGN_OR_RETURN(FileInfo info, fs_.Stat(p.final_path));
-    state_.files[p.final_path] = {p.file->sha256, p.file->size, info.mtime_ns, info.inode,
-                                  m.bundle_id};
-  }
-  state_.installs.push_back({m.bundle_id, m.key_id, m.created, FormatRfc3339Utc(UnixNow()),
-                             m.generator, KuberlrPlatformDir(opts_.dest.os, opts_.dest.arch),
-                             report_.files_written, report_.bytes_written});
-  if (state_.installs.size() > kMaxInstallRecords) {
-    state_.installs.erase(state_.installs.begin(),
-                          state_.installs.end() - static_cast<long>(kMaxInstallRecords));
-  }
-  return SaveInstallState(fs_, opts_.dest.cache_dir, state_);
-}
-
-Result<InstallReport> Installer::Commit(const std::map<std::string, std::string>& small_files) {
-  if (opts_.dry_run) {
-    committed_ = true;
-    return report_;
-  }
-  RDB_RETURN_IF_ERROR(CommitFiles());
-  RDB_RETURN_IF_ERROR(MergeVersionsJson(small_files));
-  RDB_RETURN_IF_ERROR(RecordState());
-  for (Root* root : {cache_.get(), kuberlr_.get()}) {
-    if (root->staging.empty()) continue;
-    RDB_RETURN_IF_ERROR(RemoveTree(fs_, root->staging));
-    root->staging.clear();
-    RDB_RETURN_IF_ERROR(fs_.SyncDir(root->dir));
-    root->lock.reset();
-  }
-  committed_ = true;
-  return report_;
+  return PrepareRoots();
 }
 
 void Installer::Rollback() {
-  std::vector<std::string> created;
-  for (Root* root : {cache_.get(), kuberlr_.get()}) {
-    if (!root->staging.empty()) {
-      (void)RemoveTree(fs_, root->staging);
-      root->staging.clear();
-    }
-    created.insert(created.end(), root->created_dirs.begin(), root->created_dirs.end());
-    root->created_dirs.clear();
+  if (k3s_ && !k3s_staging_.name.empty()) {
+    // A version directory moved aside (no RENAME_EXCHANGE) goes back before anything else.
+    (void)RestoreOldVersionDirs(*k3s_, k3s_staging_.name);
   }
-  // Innermost first across both roots: the cache root's MakeDirs may have created a parent of
-  // the kuberlr root (a new home), which is empty only once the kuberlr root is gone. A path
-  // sorts after its parent, so reverse order removes children first. A directory that now
-  // holds committed files stays.
-  std::sort(created.rbegin(), created.rend());
-  for (const std::string& dir : created) (void)fs_.RemoveDir(dir);
-  for (Root* root : {cache_.get(), kuberlr_.get()}) root->lock.reset();
+  for (Staging* st : {&k3s_staging_, &kuberlr_staging_}) {
+    st->groups.clear();
+    st->dir.reset();
+    if (st->parent != nullptr) (void)RemoveTreeAt(*st->parent, st->name);
+    st->parent = nullptr;
+    st->name.clear();
+  }
+  for (const auto& name : temp_files_) (void)cache_.dir().Unlink(name);
+  temp_files_.clear();
+  for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) {
+    (void)it->first->RemoveDir(it->second);
+  }
+  created_dirs_.clear();
+  if (k3s_created_) {
+    k3s_.reset();
+    (void)cache_.dir().RemoveDir("k3s");
+    k3s_created_ = false;
+  }
+  k3s_.reset();
+  kuberlr_lock_.reset();
+  cache_lock_.reset();
+  // kuberlr's root first: the cache root's creation may have made a parent of it (a new home).
+  kuberlr_.RemoveCreated();
+  cache_.RemoveCreated();
 }
 
 }  // namespace rdbundle::unpacker

@@ -1,21 +1,31 @@
 // Places a verified bundle's files into RD's cache and kuberlr's directory (format-spec 9).
 //
-// Life cycle, driven by install_command.cc:
-//   Prepare(preamble)   plan each file (write / unchanged / other platform), check free space,
-//                       lock the destinations, remove leftovers of interrupted runs, create
-//                       staging directories (.rdbundle-staging-*) in each destination root
+// Life cycle, driven by commands.cc (RunInstall):
+//   Prepare(preamble)   plan each file (write / unchanged / other platform; refuse to replace
+//                       installed bytes with different ones unless --force), check free space,
+//                       resolve and create the destination roots (roots.h), lock them, clean
+//                       leftovers of interrupted runs, read and validate k3s-versions.json,
+//                       create the staging directories
 //   handler()           given to BundleReader::ReadPayloads: stages files as they stream
-//   Commit(...)         only after the whole bundle verified: fsync'd staging files are renamed
-//                       into place (a new version directory in one rename), directories
-//                       fsync'd, k3s-versions.json merged last, the install state recorded
-//   Rollback()          any failure before Commit: staging and directories this run created
-//                       are removed; the destinations are as they were
-// A run killed at any point leaves at most complete, verified files under real names; its
-// staging directory is removed by the next run.
+//   Commit(...)         only after the whole bundle verified (installer_commit.cc): first
+//                       everything that can fail (each k3s version directory staged whole,
+//                       kuberlr directories created, k3s-versions.json and the install record
+//                       written to temporary files), then the renames: each version directory
+//                       replaced as a unit (RENAME_EXCHANGE), kubectls one by one,
+//                       k3s-versions.json, the record
+//   Rollback()          any failure: staging and directories this run created are removed
+// A run killed at any point leaves every k3s version directory entirely old or entirely new
+// and at most complete, verified files under real names; the next run removes its staging
+// directories (or finishes the journal of a filesystem without RENAME_EXCHANGE).
+//
+// Below the destination roots every operation goes through Dir handles and never follows a
+// symlink (issue 13 item 1); see roots.h for the roots and for ownership.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,9 +33,16 @@
 #include "common/os/fs.h"
 #include "common/rd/layout.h"
 #include "unpacker/bundle_reader.h"
+#include "unpacker/roots.h"
 #include "unpacker/state.h"
 
 namespace rdbundle::unpacker {
+
+inline constexpr std::string_view kStagingPrefix = ".rdbundle-staging-";
+inline constexpr std::string_view kTempPrefix = ".rdbundle-tmp-";
+// In a staging directory of CACHE/k3s on a filesystem without RENAME_EXCHANGE: the old version
+// directory moved aside for the new one; the next run moves it back if the new one is missing.
+inline constexpr std::string_view kOldPrefix = "old-";
 
 struct InstallOptions {
   Destinations dest;
@@ -33,7 +50,8 @@ struct InstallOptions {
   // Also install k3s files of other arches and kubectls of other platforms (default: only
   // what RD and kuberlr on the target use).
   bool all_platforms = false;
-  // Rewrite files even when the install record says they are identical.
+  // Rewrite files even when the install record says they are identical, and replace files
+  // the record says were installed with different bytes.
   bool force = false;
 };
 
@@ -46,6 +64,9 @@ struct PlannedFile {
   const ManifestFile* file = nullptr;
   FileAction action = FileAction::kWrite;
   std::string final_path;  // absolute destination (empty for kOtherPlatform)
+  Destination dest = Destination::kCache;
+  std::string group;  // the directory committed as a unit: "<k3s version>" or "<os>-<arch>"
+  std::string name;   // the file name in it
 };
 
 struct InstallReport {
@@ -58,6 +79,22 @@ struct InstallReport {
   bool versions_json_changed = false;
   std::vector<std::string> warnings;
 };
+
+// The k3s-versions.json step, kept apart from the commit (issue 14 changes the merge rule).
+// `existing`: the cache's file (nullopt when absent), `incoming`: the bundle's,
+// `usable`: the versions whose files for `arch` are in the cache after this install.
+// Returns the bytes to write, or nullopt when the file stays as it is; fills
+// report.versions_added and report.warnings.
+Result<std::optional<std::string>> MergeVersionsJson(const std::optional<std::string>& existing,
+                                                     const std::string& existing_path,
+                                                     std::string_view incoming,
+                                                     const std::set<std::string>& usable,
+                                                     Arch arch, InstallReport& report);
+
+// In CACHE/k3s's staging directory `staging_name`: moves each "old-<version>" back to
+// "<version>" when that is missing (the journal of a filesystem without RENAME_EXCHANGE, where
+// a run died between moving the old directory aside and the new one in).
+Status RestoreOldVersionDirs(Dir& k3s, const std::string& staging_name);
 
 class Installer {
  public:
@@ -78,24 +115,50 @@ class Installer {
 
  private:
   class Handler;
-  struct Root;
+  // A staging directory ".rdbundle-staging-<random>" in `parent` (CACHE/k3s or KUBERLR), with
+  // one subdirectory per group.
+  struct Staging {
+    Dir* parent = nullptr;
+    std::string name;
+    std::unique_ptr<Dir> dir;
+    std::map<std::string, std::unique_ptr<Dir>> groups;
+  };
+  // A group directory the commit prepared: the final directory (kuberlr) or what to do.
+  struct GroupCommit;
 
   Status PlanFiles();
   bool IsUnchanged(const ManifestFile& f, const std::string& final_path);
+  Status CheckNotReplacingInstalled(const PlannedFile& p) const;
   Status CheckFreeSpace();
-  Status PrepareRoot(Root& root, bool stage);
-  Status CommitFiles();
-  Status CommitGroup(Root& root, const std::string& group_rel, std::vector<const PlannedFile*>& files);
-  Status MergeVersionsJson(const std::map<std::string, std::string>& small_files);
-  Status RecordState();
-  Root& RootFor(Destination d);
-  std::string StagedPath(const PlannedFile& p);
+  Status PrepareRoots();
+  Status MakeStaging(Dir& parent, Staging& st);
+  Result<Dir*> StagingGroup(const PlannedFile& p);
+
+  // installer_commit.cc
+  Status Preflight(const std::map<std::string, std::string>& small_files,
+                   std::vector<GroupCommit>& groups);
+  Status StageVersionDir(GroupCommit& g);
+  Status StageRecord();
+  Status Publish(std::vector<GroupCommit>& groups);
+  Status RemoveStaging();
 
   Fs& fs_;
   const InstallOptions opts_;
   const Preamble* preamble_ = nullptr;
-  std::unique_ptr<Root> cache_;
-  std::unique_ptr<Root> kuberlr_;
+  OwnerPlan owner_;
+  Root cache_;
+  Root kuberlr_;
+  std::unique_ptr<Dir> k3s_;  // CACHE/k3s
+  bool k3s_created_ = false;
+  std::unique_ptr<FileLock> cache_lock_;
+  std::unique_ptr<FileLock> kuberlr_lock_;
+  Staging k3s_staging_;
+  Staging kuberlr_staging_;
+  std::vector<std::pair<Dir*, std::string>> created_dirs_;  // below the roots, in creation order
+  std::vector<std::string> temp_files_;                     // in the cache root
+  std::optional<std::string> existing_versions_json_;
+  std::string versions_json_tmp_;  // staged k3s-versions.json (empty: unchanged)
+  std::string record_tmp_;         // staged install record (empty: unchanged)
   std::unique_ptr<Handler> handler_;
   InstallState state_;
   InstallReport report_;

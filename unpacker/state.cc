@@ -99,9 +99,10 @@ std::string SerializeInstallState(const InstallState& state) {
   return root.dump(2, ' ', false, OrderedJson::error_handler_t::replace) + "\n";
 }
 
-InstallState LoadInstallState(Fs& fs, const std::string& cache_dir, std::string* warning) {
-  const std::string path = JoinPath(cache_dir, kStateFileName);
-  auto text = ReadFileToString(fs, path, kMaxStateBytes);
+namespace {
+
+InstallState StateFromText(const Result<std::string>& text, const std::string& path,
+                           std::string* warning) {
   if (!text.has_value()) {
     if (text.error().code() != ErrorCode::kNotFound && warning != nullptr) {
       *warning = text.error().message() + " (ignored)";
@@ -116,9 +117,16 @@ InstallState LoadInstallState(Fs& fs, const std::string& cache_dir, std::string*
   return std::move(state).value();
 }
 
-Status SaveInstallState(Fs& fs, const std::string& cache_dir, const InstallState& state) {
-  return WriteFileAtomic(fs, JoinPath(cache_dir, kStateFileName), SerializeInstallState(state),
-                         0644);
+}  // namespace
+
+InstallState LoadInstallState(Fs& fs, const std::string& cache_dir, std::string* warning) {
+  const std::string path = JoinPath(cache_dir, kStateFileName);
+  return StateFromText(ReadRegularFileToString(fs, path, kMaxStateBytes), path, warning);
+}
+
+InstallState LoadInstallState(Dir& cache, std::string* warning) {
+  return StateFromText(ReadFileToString(cache, kStateFileName, kMaxStateBytes),
+                       JoinPath(cache.path(), kStateFileName), warning);
 }
 
 }  // namespace rdbundle::unpacker

@@ -52,7 +52,9 @@ std::string SerializeInstallState(const InstallState& state);
 // Reads CACHE/rdbundle-installed.json. A missing file is an empty state; an unreadable or
 // invalid one is reported through `warning` and treated as empty (it is only an optimization
 // and a record, never a reason to refuse an install).
+// The file is opened as a regular file only (a FIFO there never blocks, issue 13 item 8).
 InstallState LoadInstallState(Fs& fs, const std::string& cache_dir, std::string* warning);
-Status SaveInstallState(Fs& fs, const std::string& cache_dir, const InstallState& state);
+// The same below an open cache root (never following a symlink at the record).
+InstallState LoadInstallState(Dir& cache, std::string* warning);
 
 }  // namespace rdbundle::unpacker

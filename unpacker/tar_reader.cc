@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "common/base/quote.h"
 #include "common/format/limits.h"
 
 namespace rdbundle::unpacker {
@@ -89,13 +90,13 @@ Status TarReader::ArchiveError(std::string_view doing) {
 
 Status TarReader::CheckEntryType(archive_entry* e, const std::string& path) {
   auto reject = [&](std::string_view why) {
-    return Status::Corrupt(what_ + ": " + path + ": " + std::string(why) +
+    return Status::Corrupt(what_ + ": " + EscapeForMessage(path) + ": " + std::string(why) +
                            " (only regular files are allowed)");
   };
   const int format = archive_format(a_.get());
   if (format != ARCHIVE_FORMAT_TAR_USTAR && format != ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE &&
       format != ARCHIVE_FORMAT_TAR_PAX_RESTRICTED) {
-    return Status::Corrupt(what_ + ": " + path + ": not a ustar/pax header (" +
+    return Status::Corrupt(what_ + ": " + EscapeForMessage(path) + ": not a ustar/pax header (" +
                            (archive_format_name(a_.get()) ? archive_format_name(a_.get()) : "?") +
                            ")");
   }
@@ -111,8 +112,50 @@ Status TarReader::CheckEntryType(archive_entry* e, const std::string& path) {
   return Status::Ok();
 }
 
+bool TarReader::CopyFromHistory(std::uint64_t offset, std::size_t n, std::uint8_t* out) const {
+  std::size_t copied = 0;
+  for (const Seen& s : history_) {
+    const std::uint64_t lo = std::max(offset, s.start);
+    const std::uint64_t hi = std::min<std::uint64_t>(offset + n, s.start + s.bytes.size());
+    if (lo >= hi) continue;
+    std::copy_n(s.bytes.begin() + static_cast<std::ptrdiff_t>(lo - s.start), hi - lo,
+                out + (lo - offset));
+    copied += static_cast<std::size_t>(hi - lo);
+  }
+  return copied == n;
+}
+
+Status TarReader::CheckHeaderBlocks(std::uint64_t from, std::uint64_t to) {
+  std::uint8_t block[kBlock];
+  for (std::uint64_t pos = from; pos + kBlock <= to;) {
+    if (!CopyFromHistory(pos, kBlock, block)) {
+      return Status::Internal(what_ + ": tar header no longer buffered for its check");
+    }
+    const char type = static_cast<char>(block[156]);
+    if (type == 'g') {
+      return Status::Corrupt(what_ + ": a global pax header ('g'), which bundles must not "
+                                     "carry (format-spec 3.2)");
+    }
+    if (type != 'x' && type != 'X' && type != 'L' && type != 'K') {
+      pos += kBlock;
+      continue;
+    }
+    // A record before the entry: skip its data (an octal size; libarchive accepted it).
+    std::uint64_t size = 0;
+    int i = 124;
+    while (i < 136 && block[i] == ' ') ++i;
+    for (; i < 136 && block[i] >= '0' && block[i] <= '7'; ++i) {
+      size = size * 8 + (block[i] - '0');
+    }
+    pos += kBlock + RoundUpToBlock(size);
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<TarEntry>> TarReader::Next() {
   if (at_eof_) return std::optional<TarEntry>();
+  // Where this entry's header blocks start: after the previous entry's padded data.
+  const std::uint64_t header_start = opened_ ? RoundUpToBlock(data_end_) : 0;
   if (!opened_) {
     allowance_end_ = kMaxTarHeaderBytes;
     if (archive_read_open(a_.get(), this, nullptr, &TarReader::ReadCallback, nullptr) !=
@@ -127,10 +170,12 @@ Result<std::optional<TarEntry>> TarReader::Next() {
   archive_entry* e = nullptr;
   const int rc = archive_read_next_header(a_.get(), &e);
   if (rc == ARCHIVE_EOF) {
+    RDB_RETURN_IF_ERROR(CheckHeaderBlocks(header_start, Consumed()));
     at_eof_ = true;
     return std::optional<TarEntry>();
   }
   if (rc != ARCHIVE_OK) return ArchiveError("header");
+  RDB_RETURN_IF_ERROR(CheckHeaderBlocks(header_start, Consumed()));
   const char* name = archive_entry_pathname(e);
   if (name == nullptr) return Status::Corrupt(what_ + ": tar entry without a path");
   TarEntry entry{name, 0};

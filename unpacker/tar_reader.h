@@ -54,6 +54,12 @@ class TarReader {
   Status ArchiveError(std::string_view doing);
   Status CheckEntryType(archive_entry* e, const std::string& path);
   Status CheckZeros(std::uint64_t from, std::uint64_t to);
+  // The header blocks in [from, to) of the stream (an entry's ustar header and the pax or other
+  // records before it), as libarchive read them: a global pax header ('g'), which libarchive
+  // applies silently, is rejected (format-spec 3.2).
+  Status CheckHeaderBlocks(std::uint64_t from, std::uint64_t to);
+  // Copies stream bytes [offset, offset + n) from the retained chunks; false when not there.
+  bool CopyFromHistory(std::uint64_t offset, std::size_t n, std::uint8_t* out) const;
   std::uint64_t Consumed();
 
   ChunkSource& src_;

@@ -24,4 +24,11 @@ std::string QuoteForMessage(std::string_view s) {
   return out;
 }
 
+std::string EscapeForMessage(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return QuoteForMessage(s);
+  }
+  return std::string(s);
+}
+
 }  // namespace rdbundle

@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "common/base/hex.h"
+#include "common/base/quote.h"
 #include "common/base/utf8.h"
 #include "common/format/limits.h"
+#include "common/os/platform.h"
 
 namespace rdbundle {
 
@@ -141,7 +143,7 @@ Result<std::string> ParseUntrustedCommentLine(std::string_view line, std::string
 }
 
 Result<std::string> ReadKeyFile(Fs& fs, const std::string& path, std::string_view kind) {
-  auto text = ReadFileToString(fs, path, kMaxKeyFileBytes);
+  auto text = ReadRegularFileToString(fs, path, kMaxKeyFileBytes);
   if (!text.has_value() && text.error().code() == ErrorCode::kLimitExceeded) {
     return Status::BadKey(path + ": larger than " + std::to_string(kMaxKeyFileBytes) +
                           " bytes, not a " + std::string(kind));
@@ -303,23 +305,67 @@ Status TrustedKeys::LoadFile(Fs& fs, const std::string& path) {
   return Add(key, path);
 }
 
-Status TrustedKeys::LoadDir(Fs& fs, const std::string& dir, bool missing_ok) {
-  key_dir_hint_ = dir;
-  auto names = fs.ListDir(dir);
-  if (!names.has_value()) {
-    if (missing_ok && names.error().code() == ErrorCode::kNotFound) return Status::Ok();
-    return names.error();
+namespace {
+
+// Writable only by its owner, and owned by the user or root (ssh's StrictModes rule).
+Status CheckTrustedPerms(const FileInfo& info, const std::string& path, bool dir) {
+  const unsigned euid = CurrentUid();
+  const std::string what = dir ? "trusted-key directory" : "trusted key";
+  if (info.uid != euid && info.uid != 0) {
+    return Status::BadKey(path + ": " + what + " owned by uid " + std::to_string(info.uid) +
+                          ", not by you (uid " + std::to_string(euid) +
+                          ") or root: refusing to trust it (fix: chown " + std::to_string(euid) +
+                          " " + QuoteForMessage(path) + ")");
   }
+  if ((info.mode & 022) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", info.mode & 07777);
+    return Status::BadKey(path + ": " + what + " is group- or world-writable (mode " + mode +
+                          "): anyone who can write there could add a key; refusing to trust it "
+                          "(fix: chmod go-w " + QuoteForMessage(path) + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status TrustedKeys::LoadDir(Fs& fs, const std::string& dir_path, bool missing_ok) {
+  key_dir_hint_ = dir_path;
+  auto dir = fs.OpenRoot(dir_path);
+  if (!dir.has_value()) {
+    if (missing_ok && dir.error().code() == ErrorCode::kNotFound) return Status::Ok();
+    return dir.error();
+  }
+  RDB_ASSIGN_OR_RETURN(FileInfo dir_info, (*dir)->Info());
+  RDB_RETURN_IF_ERROR(CheckTrustedPerms(dir_info, dir_path, /*dir=*/true));
+  RDB_ASSIGN_OR_RETURN(auto names, (*dir)->List());
   constexpr std::string_view kSuffix = ".pub";
-  for (const std::string& name : *names) {
+  for (const std::string& name : names) {
     if (name.size() <= kSuffix.size() || name[0] == '.' ||
         name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
       continue;
     }
-    const std::string path = JoinPath(dir, name);
-    RDB_ASSIGN_OR_RETURN(FileInfo info, fs.Stat(path));
+    const std::string path = JoinPath(dir_path, name);
+    RDB_ASSIGN_OR_RETURN(FileInfo info, (*dir)->Stat(name));
     if (info.type == FileInfo::Type::kDirectory) continue;
-    RDB_RETURN_IF_ERROR(LoadFile(fs, path));
+    if (info.type != FileInfo::Type::kRegular) {
+      warnings_.push_back(path + ": not a regular file; skipped");
+      continue;
+    }
+    RDB_RETURN_IF_ERROR(CheckTrustedPerms(info, path, /*dir=*/false));
+    // Opened through the directory handle, never following a symlink swapped in, and
+    // checked again on the descriptor (OpenFile: regular files only, never blocking).
+    auto text = ReadFileToString(**dir, name, kMaxKeyFileBytes);
+    if (!text.has_value()) {
+      warnings_.push_back(text.error().message() + "; skipped");
+      continue;
+    }
+    auto key = ParsePublicKeyFile(*text, path);
+    if (!key.has_value()) {
+      warnings_.push_back(key.error().message() + "; skipped");
+      continue;
+    }
+    RDB_RETURN_IF_ERROR(Add(*key, path));
   }
   return Status::Ok();
 }

@@ -113,7 +113,15 @@ class TrustedKeys {
   // Adds every "*.pub" file of `dir`, in name order, skipping hidden files (".*") and
   // directories. A missing `dir` is OK when `missing_ok` (a default directory), else kNotFound.
   // The directory is remembered for the "no trusted public keys" hint.
+  //
+  // Like ssh's StrictModes and gpg's homedir check (issue 13 item 7), a directory or key file
+  // that is group- or world-writable, or owned by someone other than the user or root, is
+  // refused (kBadKey, naming the file and the fix): anyone who can write there could add a
+  // key. Only regular files are read (a FIFO never blocks); other entries named *.pub and
+  // malformed keys are skipped with a warning (warnings()), so one bad file does not stop
+  // every verify.
   Status LoadDir(Fs& fs, const std::string& dir, bool missing_ok);
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   const PublicKey* Find(const KeyId& key_id) const;
   // Where the key with this id came from; empty when not in the set.
@@ -139,6 +147,7 @@ class TrustedKeys {
 
   std::deque<Entry> entries_;  // deque: stable addresses for the returned pointers
   std::string key_dir_hint_;
+  std::vector<std::string> warnings_;
 };
 
 namespace minisign_internal {

@@ -23,6 +23,14 @@ struct FileInfo {
   std::int64_t mtime_ns = 0;
   std::uint64_t inode = 0;
   std::uint64_t device = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+// The owner given to what an install creates in another user's home (item 4 of issue 13).
+struct Owner {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
 };
 
 class ReadableFile {
@@ -80,9 +88,74 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// A handle on an open directory. Everything below a destination root goes through these:
+// names are single path components (no '/'), resolved relative to the open directory, and a
+// symlink is never followed (openat O_NOFOLLOW, fstatat AT_SYMLINK_NOFOLLOW, unlinkat,
+// renameat), so swapping a directory for a symlink between a check and an act cannot redirect
+// an operation elsewhere (issue 13, item 1). path() is for messages only; it is never reopened.
+class Dir {
+ public:
+  Dir() = default;
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  virtual ~Dir() = default;
+
+  virtual const std::string& path() const = 0;
+  // The directory itself (fstat).
+  virtual Result<FileInfo> Info() = 0;
+  // An entry, without following a symlink (fstatat AT_SYMLINK_NOFOLLOW). kNotFound when absent.
+  virtual Result<FileInfo> Stat(std::string_view name) = 0;
+  // Entry names without "." and "..", sorted.
+  virtual Result<std::vector<std::string>> List() = 0;
+  // A subdirectory. A symlink is refused ("<path>/<name>: is a symbolic link; refusing to
+  // follow it"), never followed; kNotFound when absent.
+  virtual Result<std::unique_ptr<Dir>> OpenDir(std::string_view name) = 0;
+  virtual Status MakeDir(std::string_view name, std::uint32_t mode) = 0;
+  // A regular file for reading: O_NOFOLLOW|O_NONBLOCK (a FIFO never blocks), then fstat must
+  // say regular file, else "<path>: not a regular file".
+  virtual Result<std::unique_ptr<ReadableFile>> OpenFile(std::string_view name) = 0;
+  // O_CREAT|O_EXCL|O_NOFOLLOW with `mode`; fails when the name exists.
+  virtual Result<std::unique_ptr<WritableFile>> CreateNew(std::string_view name,
+                                                          std::uint32_t mode) = 0;
+  // "<prefix><random>", mode 0600; the name is BaseName(file->path()).
+  virtual Result<std::unique_ptr<WritableFile>> CreateTemp(std::string_view prefix) = 0;
+  // A hard link `to_dir/to` of the regular file `name` (linkat without AT_SYMLINK_FOLLOW).
+  virtual Status Link(std::string_view name, Dir& to_dir, std::string_view to) = 0;
+  // renameat(2): replaces a file at `to`.
+  virtual Status Rename(std::string_view from, Dir& to_dir, std::string_view to) = 0;
+  // Fails (kIo, EEXIST) when `to` exists, even as an empty directory.
+  virtual Status RenameNoReplace(std::string_view from, Dir& to_dir, std::string_view to) = 0;
+  // Swaps two existing entries atomically (Linux renameat2 RENAME_EXCHANGE, macOS
+  // renameatx_np RENAME_SWAP). false when the filesystem or OS cannot (nothing was changed).
+  virtual Result<bool> Exchange(std::string_view a, Dir& to_dir, std::string_view b) = 0;
+  virtual Status Unlink(std::string_view name) = 0;     // a file or symlink, never a directory
+  virtual Status RemoveDir(std::string_view name) = 0;  // an empty directory
+  // fsync of the directory; filesystems that cannot (EINVAL/ENOTSUP) count as success.
+  virtual Status Sync() = 0;
+  // fchownat(AT_SYMLINK_NOFOLLOW); an empty name is the directory itself.
+  virtual Status SetOwner(std::string_view name, Owner owner) = 0;
+  virtual Status SetMode(std::string_view name, std::uint32_t mode) = 0;  // never a symlink
+  // Bytes available to an unprivileged user on this directory's filesystem.
+  virtual Result<std::uint64_t> FreeBytes() = 0;
+  // Non-blocking exclusive lock on the directory; nullptr when another process holds it.
+  virtual Result<std::unique_ptr<FileLock>> TryLock() = 0;
+
+  // For implementations that wrap another (tests/support/fault_fs): the innermost Dir, whose
+  // type the cross-directory operations (Link, Rename, Exchange) of that implementation know.
+  virtual Dir& Base() { return *this; }
+};
+
 class Fs {
  public:
   virtual ~Fs() = default;
+
+  // A destination root the user configured (or derived from HOME): resolved ONCE, following
+  // symlinks (a cache moved to a bigger disk and linked back is fine, issue 13 item 5). Below
+  // it, use the Dir's operations only. kNotFound when absent.
+  virtual Result<std::unique_ptr<Dir>> OpenRoot(const std::string& path) = 0;
+  // A regular file by path (following symlinks, as a user-named input), without ever blocking
+  // on a FIFO: "<path>: not a regular file". For trusted keys, k3s-versions.json, the record.
+  virtual Result<std::unique_ptr<ReadableFile>> OpenRegular(const std::string& path) = 0;
 
   virtual Result<std::unique_ptr<ReadableFile>> OpenForRead(const std::string& path) = 0;
   // Creates "<dir>/<prefix><random>" with O_CREAT|O_EXCL, mode 0600.
@@ -133,6 +206,11 @@ std::string BaseName(std::string_view path);
 // Whole file, failing with kLimitExceeded ("<path>: larger than N bytes") above max_bytes.
 Result<std::string> ReadFileToString(Fs& fs, const std::string& path, std::size_t max_bytes);
 
+// The same through Fs::OpenRegular: only a regular file, never blocking on a FIFO (trusted keys,
+// k3s-versions.json, the install record; issue 13 item 8).
+Result<std::string> ReadRegularFileToString(Fs& fs, const std::string& path,
+                                            std::size_t max_bytes);
+
 // Temp file in the same directory, write, fsync, chmod, rename over `path`, fsync the
 // directory. Never leaves a partial file under `path`; removes the temp file on failure.
 Status WriteFileAtomic(Fs& fs, const std::string& path, std::string_view content,
@@ -147,6 +225,31 @@ Result<std::vector<std::string>> ListDirIfExists(Fs& fs, const std::string& path
 
 // rm -r without following symlinks (a symlink is removed, not its target). NotFound is OK.
 Status RemoveTree(Fs& fs, const std::string& path);
+
+// A Dir over `fs`'s path-based operations, for Fs implementations without symlinks (the
+// fuzzers' in-memory MemFs), where a path cannot be redirected: no hard links (Link fails
+// and callers copy), no exchange (Exchange returns false), no owners (SetOwner does nothing).
+std::unique_ptr<Dir> MakePathDir(Fs& fs, std::string path);
+
+// ---- helpers built on Dir ------------------------------------------------------------------
+
+// Whole regular file `name` of `dir`, as ReadFileToString.
+Result<std::string> ReadFileToString(Dir& dir, std::string_view name, std::size_t max_bytes);
+
+// Temp file in `dir`, write, chmod, chown (when `owner`), fsync, rename over `name`, fsync the
+// directory. Never leaves a partial file under `name`; removes the temp file on failure.
+Status WriteFileAtomic(Dir& dir, std::string_view name, std::string_view content,
+                       std::uint32_t mode, const Owner* owner = nullptr);
+
+// rm -r of the entry `name` of `dir` through directory handles: a symlink anywhere below is
+// unlinked, never followed; a directory swapped for a symlink meanwhile makes it fail, never
+// delete elsewhere. NotFound is OK.
+Status RemoveTreeAt(Dir& dir, std::string_view name);
+
+// OpenDir, creating the directory (mode 0755, then `owner` when given) when absent. Sets
+// *created when it made it.
+Result<std::unique_ptr<Dir>> OpenOrMakeDir(Dir& dir, std::string_view name, const Owner* owner,
+                                           bool* created = nullptr);
 
 // Nearest existing ancestor of `path` (itself if it exists); used for free-space checks on
 // destinations that do not exist yet.

@@ -23,6 +23,9 @@ int InterruptSignal();
 // no-op). The pipelines name their stages "rdb-unzstd" and "rdb-sha256".
 void NameThisThread(const char* name);
 
+// The effective user id (geteuid; 0 for root). Windows: always 0 (no POSIX owners).
+unsigned CurrentUid();
+
 // Seconds since the Unix epoch (wall clock).
 long long UnixNow();
 

@@ -56,4 +56,6 @@ int InterruptSignal() { return g_interrupt.load(std::memory_order_relaxed); }
 
 long long UnixNow() { return static_cast<long long>(std::time(nullptr)); }
 
+unsigned CurrentUid() { return static_cast<unsigned>(::geteuid()); }
+
 }  // namespace rdbundle

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,9 +23,18 @@ class FaultFs final : public Fs {
   void FailAt(FsOp op, int nth, int err);
   // The nth call of `op` raises SIGKILL before doing anything.
   void KillAt(FsOp op, int nth);
+  // Runs `fn` at the nth call of `op`, just before the operation (to race it, e.g. swap a
+  // directory for a symlink in the middle of a cleanup).
+  void OnCall(FsOp op, int nth, std::function<void()> fn);
   void SetFreeBytes(std::uint64_t bytes) { free_bytes_ = bytes; }
+  const std::optional<std::uint64_t>& free_bytes() const { return free_bytes_; }
+  // Dir::Exchange reports "not supported", as on a filesystem without RENAME_EXCHANGE.
+  void DisableExchange() { no_exchange_ = true; }
+  bool no_exchange() const { return no_exchange_; }
   int calls(FsOp op) const;
 
+  Result<std::unique_ptr<Dir>> OpenRoot(const std::string& path) override;
+  Result<std::unique_ptr<ReadableFile>> OpenRegular(const std::string& path) override;
   Result<std::unique_ptr<ReadableFile>> OpenForRead(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> CreateTemp(const std::string& dir,
                                                    std::string_view prefix) override;
@@ -42,6 +52,11 @@ class FaultFs final : public Fs {
   Result<std::uint64_t> FreeBytes(const std::string& path) override;
   Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override;
 
+  // Wraps a Dir so that its operations count and fail like the path-based ones (directories
+  // opened through it are wrapped too).
+  std::unique_ptr<Dir> Wrap(std::unique_ptr<Dir> dir);
+  std::unique_ptr<WritableFile> WrapFile(std::unique_ptr<WritableFile> file);
+
   // Called by wrapped files too. Returns a failure status when one is due.
   Status Hit(FsOp op, const std::string& path);
 
@@ -54,6 +69,8 @@ class FaultFs final : public Fs {
   std::map<FsOp, int> counts_;
   std::map<FsOp, Trigger> triggers_;
   std::optional<std::uint64_t> free_bytes_;
+  bool no_exchange_ = false;
+  std::map<FsOp, std::pair<int, std::function<void()>>> hooks_;
 };
 
 }  // namespace rdbundle::testsupport

@@ -1,7 +1,6 @@
 // Crash safety: an install killed with SIGKILL at any point leaves no partial file under a
 // real name, and the next run removes the leftovers and completes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,27 +11,11 @@
 namespace rdbundle::unpacker {
 namespace {
 
-using testsupport::FaultFs;
 using testsupport::FsOp;
 using testsupport::SnapshotTree;
 
 class CrashTest : public UnpackFixture {
  protected:
-  // Runs the install in a child that SIGKILLs itself at the nth `op`. True if it was killed.
-  bool InstallAndDie(const std::string& bundle, FsOp op, int nth) {
-    testsupport::WriteFileOrDie(bundle_path_, bundle);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      FaultFs fs(DefaultFs());
-      fs.KillAt(op, nth);
-      Status s = RunInstall(fs, MakeInstallCommand(bundle_path_), devnull_);
-      ::_exit(s.ok() ? 0 : 1);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  }
-
   static std::map<std::string, std::string> WithoutRecord(std::map<std::string, std::string> t) {
     t.erase(".cache/rancher-desktop/rdbundle-installed.json");
     return t;

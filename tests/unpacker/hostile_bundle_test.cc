@@ -250,6 +250,42 @@ TEST_F(HostileBundleTest, PaxLinkpathMakesASymlink) {
                  "B: " + PayloadPath(p, 0) + ": a symbolic link (only regular files are allowed)");
 }
 
+// Issue 13 item 6: names read before the signature check reach messages escaped: an escape
+// sequence or a newline cannot paint a fake "OK" line, a NUL cannot cut the message.
+TEST_F(HostileBundleTest, UntrustedNamesAreEscapedInMessages) {
+  {
+    BundleParts p = Parts();
+    p.entries[0].path = std::string("manifest.json\n\x1b[2KOK: signature\0x", 31);
+    ExpectRejected(AssembleBundle(p), ErrorCode::kCorrupt,
+                   "B: entry \"manifest.json\\x0a\\x1b[2KOK: signature\" where manifest.json must "
+                   "be (not an rdbundle, or damaged)");
+  }
+  {
+    BundleParts p = Parts();
+    p.entries[0].path = "m\x1b]0;pwned\x07";
+    p.entries[0].typeflag = '2';
+    p.entries[0].linkname = "x";
+    p.entries[0].data.clear();
+    ExpectRejected(AssembleBundle(p), ErrorCode::kCorrupt,
+                   "B: \"m\\x1b]0;pwned\\x07\": a symbolic link (only regular files are allowed)");
+  }
+}
+
+// Issue 13 item 9: libarchive applies a global header silently; format-spec 3.2 forbids it.
+TEST_F(HostileBundleTest, GlobalPaxHeaderRejected) {
+  for (std::size_t at : {std::size_t{0}, std::size_t{2}, std::size_t{3}}) {
+    SCOPED_TRACE(at);
+    BundleParts p = Parts();
+    RawTarEntry g;
+    g.path = "pax_global_header";
+    g.typeflag = 'g';
+    g.data = testsupport::PaxRecords({{"comment", "hello"}});
+    p.entries.insert(p.entries.begin() + static_cast<long>(at), g);
+    ExpectRejected(AssembleBundle(p), ErrorCode::kCorrupt,
+                   "B: a global pax header ('g'), which bundles must not carry (format-spec 3.2)");
+  }
+}
+
 TEST_F(HostileBundleTest, PaxXattrsRejected) {
   BundleParts p = Parts();
   p.entries[2].pax = {{"SCHILY.xattr.security.capability", "x"}};

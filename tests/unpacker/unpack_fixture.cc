@@ -1,5 +1,10 @@
 #include "tests/unpacker/unpack_fixture.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+
 namespace rdbundle::unpacker {
 
 using testsupport::WriteFileOrDie;
@@ -51,6 +56,22 @@ Status UnpackFixture::Verify(const std::string& bundle) {
   r.keys.public_keys = {key_path_};
   r.progress = false;
   return RunVerify(DefaultFs(), r, devnull_);
+}
+
+bool UnpackFixture::InstallAndDie(const std::string& bundle, testsupport::FsOp op, int nth,
+                                  bool exchange) {
+  WriteFileOrDie(bundle_path_, bundle);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    testsupport::FaultFs fs(DefaultFs());
+    if (!exchange) fs.DisableExchange();
+    fs.KillAt(op, nth);
+    Status s = RunInstall(fs, MakeInstallCommand(bundle_path_), devnull_);
+    ::_exit(s.ok() ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }
 
 std::string UnpackFixture::Msg(const Status& s) const {

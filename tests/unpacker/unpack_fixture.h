@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/os/fs.h"
+#include "tests/support/fault_fs.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_bundle.h"
 #include "tests/support/tree_snapshot.h"
@@ -33,6 +34,10 @@ class UnpackFixture : public ::testing::Test {
   Status Install(const std::string& bundle, Fs& fs = DefaultFs());
   Status Install(const std::string& bundle, const InstallCommand& cmd, Fs& fs = DefaultFs());
   Status Verify(const std::string& bundle);
+  // Runs the install in a forked child that SIGKILLs itself at the nth call of `op`;
+  // `exchange` false: as on a filesystem without RENAME_EXCHANGE. True when it was killed.
+  bool InstallAndDie(const std::string& bundle, testsupport::FsOp op, int nth,
+                     bool exchange = true);
   // The message with the bundle's temporary path replaced by "B".
   std::string Msg(const Status& s) const;
 

@@ -499,12 +499,66 @@ TEST(TrustedKeysTest, LoadDirReadsEveryPubFile) {
   EXPECT_NE(keys.Find(a.pub.key_id), nullptr);
   EXPECT_EQ(keys.SourceOf(b.pub.key_id), dir.path() + "/b.pub");
 
+  // Issue 13 item 7: one malformed key is skipped with a warning, not a failure of every verify.
   const std::string bad = dir.Write("c.pub", "untrusted comment: x\nAAAA\n");
-  ExpectFailure(keys.LoadDir(DefaultFs(), dir.path(), false), ErrorCode::kBadKey,
-                bad + ": not a minisign public key (base64 decodes to 3 bytes, expected 42)");
+  TrustedKeys again;
+  s = again.LoadDir(DefaultFs(), dir.path(), false);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(again.size(), 2u);
+  EXPECT_EQ(again.warnings(),
+            std::vector<std::string>{
+                bad + ": not a minisign public key (base64 decodes to 3 bytes, expected 42); skipped"});
   const std::string big = dir.Write("big.key", std::string(100000, 'A'));
   ExpectFailure(keys.LoadFile(DefaultFs(), big), ErrorCode::kBadKey,
                 big + ": larger than 4096 bytes, not a minisign public key");
+}
+
+// Issue 13 items 7 and 8: unsafe permissions are refused as ssh and gpg do; only regular files
+// are read, and a FIFO named *.pub never blocks.
+TEST(TrustedKeysTest, LoadDirRefusesUnsafePermissions) {
+  const TestKey a = TestKey::FromSeed(8, 0x88);
+  TempDir dir;
+  const std::string key = dir.Write("a.pub", SerializePublicKeyFile(a.pub));
+  ASSERT_EQ(::chmod(key.c_str(), 0664), 0);
+  TrustedKeys keys;
+  ExpectFailure(keys.LoadDir(DefaultFs(), dir.path(), false), ErrorCode::kBadKey,
+                key + ": trusted key is group- or world-writable (mode 0664): anyone who can "
+                      "write there could add a key; refusing to trust it (fix: chmod go-w \"" +
+                    key + "\")");
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0777), 0);
+  ExpectFailure(keys.LoadDir(DefaultFs(), dir.path(), false), ErrorCode::kBadKey,
+                dir.path() + ": trusted-key directory is group- or world-writable (mode 0777): "
+                             "anyone who can write there could add a key; refusing to trust it "
+                             "(fix: chmod go-w \"" + dir.path() + "\")");
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0700), 0);
+  if (::geteuid() == 0) {  // root can give the key away to emulate another user's file
+    ASSERT_EQ(::chown(key.c_str(), 54321, 54321), 0);
+    ExpectFailure(keys.LoadDir(DefaultFs(), dir.path(), false), ErrorCode::kBadKey,
+                  key + ": trusted key owned by uid 54321, not by you (uid 0) or root: refusing "
+                        "to trust it (fix: chown 0 \"" + key + "\")");
+    ASSERT_EQ(::chown(key.c_str(), 0, 0), 0);
+  }
+  ASSERT_TRUE(keys.LoadDir(DefaultFs(), dir.path(), false).ok());
+  EXPECT_EQ(keys.size(), 1u);
+}
+
+TEST(TrustedKeysTest, LoadDirReadsOnlyRegularFiles) {
+  const TestKey a = TestKey::FromSeed(8, 0x88);
+  TempDir dir;
+  dir.Write("a.pub", SerializePublicKeyFile(a.pub));
+  ASSERT_EQ(::mkfifo((dir.path() + "/fifo.pub").c_str(), 0644), 0);
+  ASSERT_EQ(::symlink("/etc/passwd", (dir.path() + "/link.pub").c_str()), 0);
+  TrustedKeys keys;
+  Status s = keys.LoadDir(DefaultFs(), dir.path(), false);  // returns: the FIFO is not opened
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.warnings(), (std::vector<std::string>{
+                                 dir.path() + "/fifo.pub: not a regular file; skipped",
+                                 dir.path() + "/link.pub: not a regular file; skipped"}));
+  // -p FIFO: an error, not a hang.
+  EXPECT_EQ(keys.LoadFile(DefaultFs(), dir.path() + "/fifo.pub").message(),
+            dir.path() + "/fifo.pub: not a regular file");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "common/os/fs.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/support/temp_dir.h"
 
@@ -119,6 +121,132 @@ TEST(FsTest, CreateTempIsPrivate) {
   auto f = DefaultFs().CreateTemp(tmp.path(), ".x-");
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(DefaultFs().Stat((*f)->path())->mode, 0600u);
+}
+
+// ---- Dir: handles below a destination root (issue 13, item 1) --------------------------------
+
+std::unique_ptr<Dir> OpenRootOrDie(const std::string& path) {
+  auto d = DefaultFs().OpenRoot(path);
+  EXPECT_TRUE(d.has_value()) << d.error().message();
+  return std::move(d).value();
+}
+
+TEST(DirTest, OpenDirRefusesASymlinkWithAClearMessage) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.Sub("victim/file"), "x");
+  ASSERT_EQ(::symlink(tmp.Sub("victim").c_str(), tmp.Sub("link").c_str()), 0);
+  auto root = OpenRootOrDie(tmp.path());
+  auto d = root->OpenDir("link");
+  ASSERT_FALSE(d.has_value());
+  EXPECT_EQ(d.error().message(), tmp.Sub("link") +
+                                     ": is a symbolic link; refusing to follow it below a "
+                                     "destination root (replace it with a directory)");
+  EXPECT_FALSE(root->OpenFile("link").has_value());
+  WriteFileOrDie(tmp.Sub("plain"), "x");
+  EXPECT_EQ(root->OpenDir("plain").error().message(), tmp.Sub("plain") + ": exists and is not a directory");
+  EXPECT_EQ(root->OpenDir("missing").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(root->OpenDir("a/b").error().code(), ErrorCode::kInternal);  // one component only
+}
+
+TEST(DirTest, OpenRootFollowsASymlinkedRoot) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.Sub("disk/cache/file"), "x");
+  ASSERT_EQ(::symlink(tmp.Sub("disk/cache").c_str(), tmp.Sub("cache").c_str()), 0);
+  auto root = OpenRootOrDie(tmp.Sub("cache"));
+  EXPECT_EQ(root->path(), tmp.Sub("cache"));
+  EXPECT_EQ(*ReadFileToString(*root, "file", 10), "x");
+}
+
+TEST(DirTest, FifoIsRefusedWithoutBlocking) {
+  ScopedTempDir tmp;
+  ASSERT_EQ(::mkfifo(tmp.Sub("fifo").c_str(), 0644), 0);
+  auto root = OpenRootOrDie(tmp.path());
+  auto f = root->OpenFile("fifo");
+  ASSERT_FALSE(f.has_value());
+  EXPECT_EQ(f.error().message(), tmp.Sub("fifo") + ": not a regular file");
+  auto g = DefaultFs().OpenRegular(tmp.Sub("fifo"));
+  ASSERT_FALSE(g.has_value());
+  EXPECT_EQ(g.error().message(), tmp.Sub("fifo") + ": not a regular file");
+}
+
+TEST(DirTest, RemoveTreeAtNeverFollowsASymlink) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.Sub("victim/keep"), "keep");
+  WriteFileOrDie(tmp.Sub("root/stage/sub/f"), "x");
+  ASSERT_EQ(::symlink(tmp.Sub("victim").c_str(), tmp.Sub("root/stage/link").c_str()), 0);
+  ASSERT_EQ(::symlink(tmp.Sub("victim/keep").c_str(), tmp.Sub("root/stage/sub/flink").c_str()), 0);
+  auto root = OpenRootOrDie(tmp.Sub("root"));
+  ASSERT_TRUE(RemoveTreeAt(*root, "stage").ok());
+  EXPECT_FALSE(testsupport::PathExists(tmp.Sub("root/stage")));
+  EXPECT_EQ(ReadFileOrDie(tmp.Sub("victim/keep")), "keep");
+  EXPECT_TRUE(RemoveTreeAt(*root, "stage").ok());  // gone: fine
+}
+
+TEST(DirTest, RemoveTreeAtWorksOnTheOpenedDirectoryEvenIfItIsSwapped) {
+  // The attack of issue 13 item 1: the directory is swapped for a symlink after it was
+  // opened. Everything below happens in the opened directory; the symlink is not followed.
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.Sub("victim/keep"), "keep");
+  WriteFileOrDie(tmp.Sub("root/sub/f"), "x");
+  auto root = OpenRootOrDie(tmp.Sub("root"));
+  auto sub = root->OpenDir("sub");
+  ASSERT_TRUE(sub.has_value());
+  ASSERT_EQ(::rename(tmp.Sub("root/sub").c_str(), tmp.Sub("moved").c_str()), 0);
+  ASSERT_EQ(::symlink(tmp.Sub("victim").c_str(), tmp.Sub("root/sub").c_str()), 0);
+  ASSERT_TRUE((*sub)->Unlink("f").ok());
+  EXPECT_FALSE(testsupport::PathExists(tmp.Sub("moved/f")));
+  EXPECT_EQ(ReadFileOrDie(tmp.Sub("victim/keep")), "keep");
+  EXPECT_FALSE(root->RemoveDir("sub").ok());  // a symlink: ENOTDIR, not its target
+  EXPECT_TRUE(RemoveTreeAt(*root, "sub").ok());  // unlinks the symlink itself
+  EXPECT_EQ(ReadFileOrDie(tmp.Sub("victim/keep")), "keep");
+}
+
+TEST(DirTest, CreateRenameExchangeLink) {
+  ScopedTempDir tmp;
+  WriteFileOrDie(tmp.Sub("a/v/old"), "old");
+  WriteFileOrDie(tmp.Sub("b/v/new"), "new");
+  auto a = OpenRootOrDie(tmp.Sub("a"));
+  auto b = OpenRootOrDie(tmp.Sub("b"));
+  auto swapped = b->Exchange("v", *a, "v");
+  ASSERT_TRUE(swapped.has_value()) << swapped.error().message();
+  ASSERT_TRUE(*swapped);  // Linux with renameat2
+  EXPECT_EQ(ReadFileOrDie(tmp.Sub("a/v/new")), "new");
+  EXPECT_EQ(ReadFileOrDie(tmp.Sub("b/v/old")), "old");
+  EXPECT_EQ(b->RenameNoReplace("v", *a, "v").code(), ErrorCode::kIo);  // exists
+  auto f = a->CreateNew("x", 0640);
+  ASSERT_TRUE(f.has_value());
+  ASSERT_TRUE((*f)->Append("hi", 2).ok());
+  ASSERT_TRUE((*f)->Close().ok());
+  EXPECT_FALSE(a->CreateNew("x", 0640).has_value());  // O_EXCL
+  ASSERT_TRUE(a->Link("x", *b, "y").ok());
+  EXPECT_EQ(a->Stat("x")->inode, b->Stat("y")->inode);
+  ASSERT_TRUE(a->Rename("x", *b, "z").ok());
+  EXPECT_EQ(ReadFileOrDie(tmp.Sub("b/z")), "hi");
+  auto t = a->CreateTemp(".tmp-");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(DirName((*t)->path()), tmp.Sub("a"));
+  EXPECT_TRUE(BaseName((*t)->path()).starts_with(".tmp-"));
+}
+
+TEST(DirTest, WriteFileAtomicAndSetOwner) {
+  ScopedTempDir tmp;
+  auto root = OpenRootOrDie(tmp.path());
+  const Owner nobody{54321, 54322};
+  ASSERT_TRUE(WriteFileAtomic(*root, "f.json", "{}", 0644, &nobody).ok());
+  struct stat st;
+  ASSERT_EQ(::lstat(tmp.Sub("f.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  if (::geteuid() == 0) {
+    EXPECT_EQ(st.st_uid, 54321u);
+    EXPECT_EQ(st.st_gid, 54322u);
+  }
+  bool created = false;
+  auto d = OpenOrMakeDir(*root, "d", &nobody, &created);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(created);
+  if (::geteuid() == 0) {
+    EXPECT_EQ((*d)->Info()->uid, 54321u);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,293 @@
+// Installer::Commit: everything that can fail first, then the renames (issue 13 item 3).
+#include <algorithm>
+
+#include "common/cli/progress.h"
+#include "common/format/limits.h"
+#include "common/format/version.h"
+#include "common/os/platform.h"
+#include "common/rd/k3s_versions.h"
+#include "unpacker/installer.h"
+
+namespace rdbundle::unpacker {
+
+struct Installer::GroupCommit {
+  Destination dest = Destination::kCache;
+  std::string group;
+  Dir* staged = nullptr;  // the staging group directory
+  std::vector<const PlannedFile*> files;
+  // k3s: whether a version directory is replaced (swapped) or added.
+  bool replace = false;
+  // kuberlr: the final platform directory.
+  std::unique_ptr<Dir> final_dir;
+};
+
+namespace {
+
+// Copies regular file `name` of `from` into `to` (a filesystem without hard links).
+Status CopyFile(Dir& from, const std::string& name, Dir& to, std::uint32_t mode,
+                const Owner* owner) {
+  RDB_ASSIGN_OR_RETURN(auto in, from.OpenFile(name));
+  RDB_ASSIGN_OR_RETURN(auto out, to.CreateNew(name, 0600));
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    RDB_ASSIGN_OR_RETURN(std::size_t n, in->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    RDB_RETURN_IF_ERROR(out->Append(buf.data(), n));
+  }
+  RDB_RETURN_IF_ERROR(out->SetMode(mode));
+  if (owner != nullptr) RDB_RETURN_IF_ERROR(to.SetOwner(name, *owner));
+  RDB_RETURN_IF_ERROR(out->Sync());
+  return out->Close();
+}
+
+// Writes `content` to a new temporary file of `dir`, complete and durable; returns its name.
+Result<std::string> StageTemp(Dir& dir, std::string_view content, const Owner* owner,
+                              std::vector<std::string>& temps) {
+  RDB_ASSIGN_OR_RETURN(auto tmp, dir.CreateTemp(kTempPrefix));
+  const std::string name = BaseName(tmp->path());
+  temps.push_back(name);
+  RDB_RETURN_IF_ERROR(tmp->Append(content.data(), content.size()));
+  RDB_RETURN_IF_ERROR(tmp->SetMode(0644));
+  if (owner != nullptr) RDB_RETURN_IF_ERROR(dir.SetOwner(name, *owner));
+  RDB_RETURN_IF_ERROR(tmp->Sync());
+  RDB_RETURN_IF_ERROR(tmp->Close());
+  return name;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> MergeVersionsJson(const std::optional<std::string>& existing_text,
+                                                     const std::string& path,
+                                                     std::string_view incoming_text,
+                                                     const std::set<std::string>& usable,
+                                                     Arch arch, InstallReport& report) {
+  RDB_ASSIGN_OR_RETURN(K3sVersionsFile incoming,
+                       ParseK3sVersionsFile(incoming_text, kK3sVersionsBundlePath));
+  // Only versions whose files for the target arch are now in the cache: RD would list the
+  // others and then fail to start them offline.
+  K3sVersionsFile filtered;
+  for (const auto& v : incoming.versions) {
+    if (usable.count(v)) {
+      filtered.versions.push_back(v);
+    } else {
+      report.warnings.push_back(v + ": the bundle has no " + std::string(ArchName(arch)) +
+                                " files for it; not added to k3s-versions.json");
+    }
+  }
+  std::set<std::string> values;
+  for (const auto& v : filtered.versions) values.insert(ChannelValue(*ParseK3sVersion(v)));
+  for (const auto& [name, value] : incoming.channels) {
+    if (values.count(value)) filtered.channels[name] = value;
+  }
+  K3sVersionsFile existing;
+  if (existing_text) {
+    auto parsed = ParseK3sVersionsFile(*existing_text, path, K3sVersionsParseMode::kUserCache);
+    if (parsed.has_value()) {
+      existing = *parsed;
+    } else {
+      report.warnings.push_back(parsed.error().message() +
+                                "; Rancher Desktop ignores it, so it is replaced");
+    }
+  }
+  K3sVersionsFile merged = MergeK3sVersions(existing, filtered);
+  std::set<std::string> before(existing.versions.begin(), existing.versions.end());
+  for (const auto& v : merged.versions) {
+    if (!before.count(v)) report.versions_added.push_back(v);
+  }
+  std::string bytes = SerializeK3sVersionsFile(merged);
+  if (existing_text && bytes == *existing_text) return std::optional<std::string>();
+  report.versions_json_changed = true;
+  return std::optional<std::string>(std::move(bytes));
+}
+
+// A k3s version directory that exists is replaced as a unit: its other files (other arches,
+// unchanged ones) are hard-linked (copied where links are not possible) into the staged
+// directory, which then replaces it in one exchange. Only regular files are expected there.
+Status Installer::StageVersionDir(GroupCommit& g) {
+  auto info = k3s_->Stat(g.group);
+  if (!info.has_value()) {
+    if (info.error().code() != ErrorCode::kNotFound) return info.error();
+    g.replace = false;
+    return Status::Ok();
+  }
+  RDB_ASSIGN_OR_RETURN(auto old, k3s_->OpenDir(g.group));  // refuses a symlink
+  g.replace = true;
+  std::set<std::string> written;
+  for (const PlannedFile* p : g.files) written.insert(p->name);
+  RDB_ASSIGN_OR_RETURN(auto names, old->List());
+  for (const auto& name : names) {
+    if (written.count(name)) continue;
+    RDB_ASSIGN_OR_RETURN(FileInfo f, old->Stat(name));
+    if (f.type != FileInfo::Type::kRegular) {
+      return Status::Io(JoinPath(old->path(), name) +
+                        ": not a regular file; a k3s version directory holds only files (move "
+                        "it away and run the install again)");
+    }
+    Status s = old->Link(name, *g.staged, name);
+    if (!s.ok()) {
+      if (s.code() == ErrorCode::kNoSpace) return s;
+      RDB_RETURN_IF_ERROR(CopyFile(*old, name, *g.staged, f.mode, owner_.get()));
+    }
+  }
+  return Status::Ok();
+}
+
+// The install record as it will be once the renames are done: the inode and mtime of each
+// staged file are those it keeps under its final name.
+Status Installer::StageRecord() {
+  const Manifest& m = preamble_->manifest;
+  const bool known = std::any_of(state_.installs.begin(), state_.installs.end(),
+                                 [&](const InstallRecord& r) { return r.bundle_id == m.bundle_id; });
+  if (known && report_.files_written == 0 && !report_.versions_json_changed) return Status::Ok();
+  for (const auto& p : report_.plan) {
+    if (p.action != FileAction::kWrite) continue;
+    RDB_ASSIGN_OR_RETURN(Dir * dir, StagingGroup(p));
+    RDB_ASSIGN_OR_RETURN(FileInfo info, dir->Stat(p.name));
+    state_.files[p.final_path] = {p.file->sha256, p.file->size, info.mtime_ns, info.inode,
+                                  m.bundle_id};
+  }
+  state_.installs.push_back({m.bundle_id, m.key_id, m.created, FormatRfc3339Utc(UnixNow()),
+                             m.generator, KuberlrPlatformDir(opts_.dest.os, opts_.dest.arch),
+                             report_.files_written, report_.bytes_written});
+  if (state_.installs.size() > kMaxInstallRecords) {
+    state_.installs.erase(state_.installs.begin(),
+                          state_.installs.end() - static_cast<long>(kMaxInstallRecords));
+  }
+  RDB_ASSIGN_OR_RETURN(record_tmp_, StageTemp(cache_.dir(), SerializeInstallState(state_),
+                                              owner_.get(), temp_files_));
+  return Status::Ok();
+}
+
+// Everything that can fail before the first rename: version directories staged whole,
+// kuberlr's platform directories created and checked, k3s-versions.json and the record
+// written to temporary files.
+Status Installer::Preflight(const std::map<std::string, std::string>& small_files,
+                            std::vector<GroupCommit>& groups) {
+  std::map<std::pair<Destination, std::string>, std::size_t> index;
+  for (const auto& p : report_.plan) {
+    if (p.action != FileAction::kWrite) continue;
+    auto [it, added] = index.emplace(std::make_pair(p.dest, p.group), groups.size());
+    if (added) {
+      groups.emplace_back();
+      groups.back().dest = p.dest;
+      groups.back().group = p.group;
+      RDB_ASSIGN_OR_RETURN(groups.back().staged, StagingGroup(p));
+    }
+    groups[it->second].files.push_back(&p);
+    report_.bytes_written += p.file->size;
+    ++report_.files_written;
+  }
+  for (GroupCommit& g : groups) {
+    if (g.dest == Destination::kCache) {
+      RDB_RETURN_IF_ERROR(StageVersionDir(g));
+    } else {
+      bool made = false;
+      RDB_ASSIGN_OR_RETURN(g.final_dir, OpenOrMakeDir(kuberlr_.dir(), g.group, owner_.get(), &made));
+      if (made) created_dirs_.emplace_back(&kuberlr_.dir(), g.group);
+      for (const PlannedFile* p : g.files) {
+        auto st = g.final_dir->Stat(p->name);
+        if (st.has_value() && st->type == FileInfo::Type::kDirectory) {
+          return Status::Io(JoinPath(g.final_dir->path(), p->name) +
+                            ": is a directory; move it away and run the install again");
+        }
+      }
+    }
+    RDB_RETURN_IF_ERROR(g.staged->Sync());
+  }
+  if (k3s_staging_.dir) RDB_RETURN_IF_ERROR(k3s_staging_.dir->Sync());
+  if (kuberlr_staging_.dir) RDB_RETURN_IF_ERROR(kuberlr_staging_.dir->Sync());
+
+  if (auto it = small_files.find(std::string(kK3sVersionsBundlePath)); it != small_files.end()) {
+    std::set<std::string> usable;
+    for (const auto& p : report_.plan) {
+      if (p.file->role == FileRole::kK3sBinary &&
+          (p.action == FileAction::kWrite || p.action == FileAction::kUnchanged)) {
+        usable.insert(ClassifyPayloadPath(p.file->path)->k3s_version);
+      }
+    }
+    RDB_ASSIGN_OR_RETURN(auto bytes,
+                         MergeVersionsJson(existing_versions_json_,
+                                           JoinPath(cache_.path(), "k3s-versions.json"),
+                                           it->second, usable, opts_.dest.arch, report_));
+    if (bytes) {
+      RDB_ASSIGN_OR_RETURN(versions_json_tmp_,
+                           StageTemp(cache_.dir(), *bytes, owner_.get(), temp_files_));
+    }
+  }
+  return StageRecord();
+}
+
+// The renames. A new version directory moves in with one rename; an existing one is swapped
+// with its staged replacement in one exchange (renameat2 RENAME_EXCHANGE, macOS RENAME_SWAP),
+// so RD (which hashes the binary and images against the sums file on every start) never sees a
+// mix. Without exchange: the old directory is moved into the staging directory ("old-<v>"),
+// the new one moved in; a run killed in between is rolled back by the next (CleanLeftovers).
+Status Installer::Publish(std::vector<GroupCommit>& groups) {
+  for (GroupCommit& g : groups) {
+    if (g.dest == Destination::kCache) {
+      Dir& staging = *k3s_staging_.dir;
+      if (!g.replace) {
+        RDB_RETURN_IF_ERROR(staging.RenameNoReplace(g.group, *k3s_, g.group));
+        continue;
+      }
+      RDB_ASSIGN_OR_RETURN(bool swapped, staging.Exchange(g.group, *k3s_, g.group));
+      if (swapped) continue;
+      const std::string old = std::string(kOldPrefix) + g.group;
+      RDB_RETURN_IF_ERROR(k3s_->Rename(g.group, staging, old));
+      RDB_RETURN_IF_ERROR(staging.Sync());
+      Status s = staging.RenameNoReplace(g.group, *k3s_, g.group);
+      if (!s.ok()) {
+        (void)staging.RenameNoReplace(old, *k3s_, g.group);
+        return s;
+      }
+    } else {
+      for (const PlannedFile* p : g.files) {
+        RDB_RETURN_IF_ERROR(g.staged->Rename(p->name, *g.final_dir, p->name));
+      }
+      RDB_RETURN_IF_ERROR(g.final_dir->Sync());
+    }
+  }
+  if (k3s_) RDB_RETURN_IF_ERROR(k3s_->Sync());
+  if (!versions_json_tmp_.empty()) {
+    RDB_RETURN_IF_ERROR(cache_.dir().Rename(versions_json_tmp_, cache_.dir(), "k3s-versions.json"));
+    std::erase(temp_files_, versions_json_tmp_);
+  }
+  if (!record_tmp_.empty()) {
+    RDB_RETURN_IF_ERROR(cache_.dir().Rename(record_tmp_, cache_.dir(), kStateFileName));
+    std::erase(temp_files_, record_tmp_);
+  }
+  return cache_.dir().Sync();
+}
+
+Status Installer::RemoveStaging() {
+  for (Staging* st : {&k3s_staging_, &kuberlr_staging_}) {
+    if (st->parent == nullptr) continue;
+    st->groups.clear();
+    st->dir.reset();
+    RDB_RETURN_IF_ERROR(RemoveTreeAt(*st->parent, st->name));
+    RDB_RETURN_IF_ERROR(st->parent->Sync());
+    st->parent = nullptr;
+    st->name.clear();
+  }
+  return Status::Ok();
+}
+
+Result<InstallReport> Installer::Commit(const std::map<std::string, std::string>& small_files) {
+  if (opts_.dry_run) {
+    committed_ = true;
+    return report_;
+  }
+  std::vector<GroupCommit> groups;
+  RDB_RETURN_IF_ERROR(Preflight(small_files, groups));
+  RDB_RETURN_IF_ERROR(Publish(groups));
+  groups.clear();
+  created_dirs_.clear();  // they hold committed files now
+  k3s_created_ = false;
+  RDB_RETURN_IF_ERROR(RemoveStaging());
+  kuberlr_lock_.reset();
+  cache_lock_.reset();
+  committed_ = true;
+  return report_;
+}
+
+}  // namespace rdbundle::unpacker
