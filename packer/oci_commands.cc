@@ -14,14 +14,11 @@ namespace rdbundle::packer {
 namespace {
 
 Result<TrustedKeys> LoadPushKeys(Fs& fs, const PushCommand& c) {
-  TrustedKeys keys;
-  if (c.public_key) {
-    RDB_RETURN_IF_ERROR(keys.LoadFile(fs, *c.public_key));
-    return keys;
-  }
-  const bool explicit_dir = c.trusted_dir.has_value();
-  const std::string dir = explicit_dir ? *c.trusted_dir : unpacker::DefaultTrustedDir(GetEnvReal);
-  RDB_RETURN_IF_ERROR(keys.LoadDir(fs, dir, /*missing_ok=*/!explicit_dir));
+  unpacker::KeyOptions opts;
+  if (c.public_key) opts.public_keys = {*c.public_key};
+  opts.trusted_dir = c.trusted_dir;
+  RDB_ASSIGN_OR_RETURN(TrustedKeys keys, unpacker::LoadKeys(fs, opts));
+  for (const auto& w : keys.warnings()) std::fprintf(stderr, "rdbundle-pack: warning: %s\n", w.c_str());
   return keys;
 }
 

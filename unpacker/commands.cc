@@ -23,26 +23,6 @@ class VerifyOnly final : public PayloadHandler {
   }
 };
 
-Result<TrustedKeys> LoadKeys(Fs& fs, const KeyOptions& opts) {
-  TrustedKeys keys;
-  if (!opts.public_keys.empty()) {
-    for (const auto& path : opts.public_keys) RDB_RETURN_IF_ERROR(keys.LoadFile(fs, path));
-    return keys;
-  }
-  const bool explicit_dir = opts.trusted_dir.has_value();
-  const std::optional<std::string> dir =
-      explicit_dir ? opts.trusted_dir : DefaultTrustedDir(GetEnvReal);
-  if (!dir) {
-    return Status::UntrustedKey(
-        "no trusted public keys: HOME is not set or not an absolute path, so there is no default "
-        "trusted-key directory (keys are never taken from the current directory); pass "
-        "-p KEY.pub or --trusted-dir DIR");
-  }
-  RDB_RETURN_IF_ERROR(keys.LoadDir(fs, *dir, /*missing_ok=*/!explicit_dir));
-  for (const auto& w : keys.warnings()) std::fprintf(stderr, "rdbundle-unpack: warning: %s\n", w.c_str());
-  return keys;
-}
-
 struct OpenBundle {
   std::unique_ptr<Progress> progress;
   std::unique_ptr<BundleReader> reader;
@@ -52,6 +32,9 @@ struct OpenBundle {
 // Opens the bundle, verifies the signature and parses the manifest.
 Result<OpenBundle> Open(Fs& fs, const ReadOptions& opts) {
   RDB_ASSIGN_OR_RETURN(TrustedKeys keys, LoadKeys(fs, opts.keys));
+  for (const auto& w : keys.warnings()) {
+    std::fprintf(stderr, "rdbundle-unpack: warning: %s\n", w.c_str());
+  }
   std::unique_ptr<ReadableFile> in;
   if (opts.bundle == "-") {
     in = OpenStdin();
@@ -127,6 +110,25 @@ void PrintManifest(const Preamble& p, const std::string& what, std::FILE* out) {
 }
 
 }  // namespace
+
+Result<TrustedKeys> LoadKeys(Fs& fs, const KeyOptions& opts) {
+  TrustedKeys keys;
+  if (!opts.public_keys.empty()) {
+    for (const auto& path : opts.public_keys) RDB_RETURN_IF_ERROR(keys.LoadFile(fs, path));
+    return keys;
+  }
+  const bool explicit_dir = opts.trusted_dir.has_value();
+  const std::optional<std::string> dir =
+      explicit_dir ? opts.trusted_dir : DefaultTrustedDir(GetEnvReal);
+  if (!dir) {
+    return Status::UntrustedKey(
+        "no trusted public keys: HOME is not set or not an absolute path, so there is no default "
+        "trusted-key directory (keys are never taken from the current directory); pass "
+        "-p KEY.pub or --trusted-dir DIR");
+  }
+  RDB_RETURN_IF_ERROR(keys.LoadDir(fs, *dir, /*missing_ok=*/!explicit_dir));
+  return keys;
+}
 
 std::optional<std::string> DefaultTrustedDir(const GetEnvFn& getenv) {
   auto absolute = [](const std::optional<std::string>& v) {  // "/..." or a Windows "C:\\..."

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/format/minisign.h"
 #include "common/os/fs.h"
 #include "common/rd/layout.h"
 
@@ -56,5 +57,10 @@ Status RunListInstalled(Fs& fs, const ListInstalledCommand& cmd, std::FILE* out)
 // so; a relative one would trust keys in the current directory, e.g. next to a bundle on a USB
 // stick: issue 13 item 2); with neither usable there is no default (nullopt).
 std::optional<std::string> DefaultTrustedDir(const GetEnvFn& getenv);
+
+// The trusted keys: only the -p files when given, else every *.pub of the trusted directory
+// (TrustedKeys::LoadDir's rules; its warnings() are for the caller to print). Without -p,
+// --trusted-dir or a default directory: kUntrustedKey saying so.
+Result<TrustedKeys> LoadKeys(Fs& fs, const KeyOptions& opts);
 
 }  // namespace rdbundle::unpacker
