@@ -276,8 +276,15 @@ Status Installer::PrepareRoots() {
     return Status::Io(cache_.path() + ": another rdbundle-unpack is installing here; try again later");
   }
   RDB_RETURN_IF_ERROR(CleanLeftovers(cache_.dir(), /*k3s=*/false));
-  RDB_ASSIGN_OR_RETURN(k3s_, OpenK3sDir(fs_, cache_.dir(), owner_, &k3s_created_));
-  RDB_RETURN_IF_ERROR(CleanLeftovers(*k3s_, /*k3s=*/true));
+  // CACHE/k3s: created only when k3s files are written; cleaned whenever it exists.
+  const bool k3s_needed =
+      std::any_of(report_.plan.begin(), report_.plan.end(), [&](const PlannedFile& p) {
+        return p.action == FileAction::kWrite && p.dest == Destination::kCache;
+      });
+  if (k3s_needed || cache_.dir().Stat("k3s").has_value()) {
+    RDB_ASSIGN_OR_RETURN(k3s_, OpenK3sDir(fs_, cache_.dir(), owner_, &k3s_created_));
+    RDB_RETURN_IF_ERROR(CleanLeftovers(*k3s_, /*k3s=*/true));
+  }
   // Read and validated now, before anything is written (issue 13 item 3): a directory, a
   // FIFO or an unreadable file there fails here, not after the payload is in place.
   auto text = ReadFileToString(cache_.dir(), "k3s-versions.json", kMaxVersionsJsonBytes);
@@ -291,7 +298,7 @@ Status Installer::PrepareRoots() {
     return Status::Io(JoinPath(cache_.path(), kStateFileName) +
                       ": not a regular file; remove it (it is only a record of installs)");
   }
-  RDB_RETURN_IF_ERROR(MakeStaging(*k3s_, k3s_staging_));
+  if (k3s_needed) RDB_RETURN_IF_ERROR(MakeStaging(*k3s_, k3s_staging_));
 
   const bool kuberlr_needed =
       std::any_of(report_.plan.begin(), report_.plan.end(), [&](const PlannedFile& p) {
