@@ -21,7 +21,8 @@ std::vector<HelpSection> Sections() {
   return {
       {"Bundles and keys",
        "BUNDLE may be \"-\" to read standard input. Without -p, every *.pub in --trusted-dir\n"
-       "is trusted (default $XDG_CONFIG_HOME/rdbundle/trusted, i.e. ~/.config/rdbundle/trusted; none without an absolute HOME).\n"},
+       "is trusted (default $XDG_CONFIG_HOME/rdbundle/trusted, i.e. ~/.config/rdbundle/trusted;\n"
+       "none without an absolute HOME).\n"},
       {"Exit codes",
        "0 ok, 1 check failed, 2 usage, 3 signature or key, 4 corrupt bundle,\n"
        "5 I/O or disk space, 70 internal error, 130 interrupted\n"},
@@ -52,7 +53,8 @@ std::vector<OptionSpec> Options() {
       {.name = "public-key", .short_name = 'p', .value = "FILE", .repeatable = true,
        .commands = kReadsBundle, .help = "trusted minisign public key; when given, only these"},
       {.name = "trusted-dir", .value = "DIR", .commands = kReadsBundle,
-       .help = "trust every *.pub in DIR (default: $XDG_CONFIG_HOME/rdbundle/trusted; none without an absolute HOME)"},
+       .help = "trust every *.pub in DIR (default: $XDG_CONFIG_HOME/rdbundle/trusted; none "
+               "without an absolute HOME)"},
       {.name = "max-window-log", .value = "N", .commands = kReadsBundle,
        .help = "largest zstd window to accept, 2^N bytes (default 27, at most 31)"},
       {.name = "progress", .commands = kReadsBundle, .help = "progress on stderr even when piped"},
