@@ -7,6 +7,7 @@
 #include "common/format/json_strict.h"
 #include "common/format/minisign.h"
 #include "common/os/platform.h"
+#include "common/rd/installed_rd.h"
 #include "unpacker/bundle_reader.h"
 #include "unpacker/coverage.h"
 #include "unpacker/installer.h"
@@ -228,7 +229,13 @@ Status RunInstall(Fs& fs, const InstallCommand& cmd, std::FILE* out) {
                  "Windows use --target-os windows --home /mnt/c/Users/<you>\n");
   }
   RDB_ASSIGN_OR_RETURN(OpenBundle b, Open(fs, cmd.read));
-  Installer installer(fs, InstallOptions{dest, cmd.dry_run, cmd.all_platforms, cmd.force});
+  InstallOptions opts{dest, cmd.dry_run, cmd.all_platforms, cmd.force};
+  // The installed RD's rules (minimum k3s version, built-in list) when the target is this
+  // machine; for another home (a mounted one) the current rules.
+  if (TargetIsHost(cmd.dest)) {
+    if (auto rd = DetectInstalledRd(fs, dest, true, GetEnvReal)) opts.rd = rd->version;
+  }
+  Installer installer(fs, opts);
   RDB_RETURN_IF_ERROR(installer.Prepare(*b.preamble));
   b.progress->SetLabel(cmd.dry_run ? "verifying" : "installing");
   RDB_RETURN_IF_ERROR(b.reader->ReadPayloads(installer.handler()));

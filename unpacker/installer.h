@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/format/manifest.h"
+#include "common/format/version.h"
 #include "common/os/fs.h"
 #include "common/rd/layout.h"
 #include "unpacker/bundle_reader.h"
@@ -53,6 +54,10 @@ struct InstallOptions {
   // Rewrite files even when the install record says they are identical, and replace files
   // the record says were installed with different bytes.
   bool force = false;
+  // The installed Rancher Desktop's version, whose rules the k3s-versions.json merge follows
+  // (rd_rules.h); set only when the target is this machine (DetectInstalledRd), else nullopt:
+  // the current rules.
+  std::optional<RdVersion> rd;
 };
 
 // kNotPlaced: a Rancher Desktop installer (format 2, installers/): verified in the stream like
@@ -80,16 +85,23 @@ struct InstallReport {
   std::vector<std::string> warnings;
 };
 
-// The k3s-versions.json step, kept apart from the commit (issue 14 changes the merge rule).
-// `existing`: the cache's file (nullopt when absent), `incoming`: the bundle's,
-// `usable`: the versions whose files for `arch` are in the cache after this install.
-// Returns the bytes to write, or nullopt when the file stays as it is; fills
-// report.versions_added and report.warnings.
+// The k3s-versions.json step, kept apart from the commit: MergeVersionsForRd (issue 14 items 1,
+// 3, 4, 5) on what the cache will hold. `existing`: the cache's file (nullopt when absent),
+// `incoming`: the bundle's, `complete_cached`: the CACHE/k3s/<version> directories complete for
+// `arch` (the arch RD reads) once this install's renames are done. Returns the bytes to write,
+// or nullopt when the file stays as it is; fills report.versions_added and report.warnings.
 Result<std::optional<std::string>> MergeVersionsJson(const std::optional<std::string>& existing,
                                                      const std::string& existing_path,
                                                      std::string_view incoming,
-                                                     const std::set<std::string>& usable,
-                                                     Arch arch, InstallReport& report);
+                                                     const std::set<std::string>& complete_cached,
+                                                     std::optional<RdVersion> rd, Arch arch,
+                                                     InstallReport& report);
+
+// True when `dir` (a CACHE/k3s/<version> directory) holds, as regular files (a symlink is not
+// followed), everything RD reads for `arch`: the k3s binary, sha256sum-<arch>.txt and the
+// airgap images (.tar.zst or .tar). k3sHelper.ts ensureK3sImages checks exactly these before
+// it would download. The bytes are not hashed (doctor does, against the sums file).
+bool K3sVersionDirComplete(Dir& dir, Arch arch);
 
 // In CACHE/k3s's staging directory `staging_name`: moves each "old-<version>" back to
 // "<version>" when that is missing (the journal of a filesystem without RENAME_EXCHANGE, where
@@ -138,6 +150,7 @@ class Installer {
   Status Preflight(const std::map<std::string, std::string>& small_files,
                    std::vector<GroupCommit>& groups);
   Status StageVersionDir(GroupCommit& g);
+  Result<std::set<std::string>> CompleteCachedVersions(const std::vector<GroupCommit>& groups);
   Status StageRecord();
   Status Publish(std::vector<GroupCommit>& groups);
   Status RemoveStaging();

@@ -1,11 +1,13 @@
 // Installer::Commit: everything that can fail first, then the renames (issue 13 item 3).
 #include <algorithm>
 
+#include "common/base/strings.h"
 #include "common/cli/progress.h"
 #include "common/format/limits.h"
 #include "common/format/version.h"
 #include "common/os/platform.h"
 #include "common/rd/k3s_versions.h"
+#include "common/rd/versions_merge.h"
 #include "unpacker/installer.h"
 
 namespace rdbundle::unpacker {
@@ -56,48 +58,85 @@ Result<std::string> StageTemp(Dir& dir, std::string_view content, const Owner* o
 
 }  // namespace
 
+bool K3sVersionDirComplete(Dir& dir, Arch arch) {
+  auto regular = [&dir](const std::string& name) {
+    auto st = dir.Stat(name);  // never follows a symlink
+    return st.has_value() && st->type == FileInfo::Type::kRegular;
+  };
+  const auto images = K3sImagesNames(arch);
+  return regular(K3sBinaryName(arch)) && regular(K3sSumsName(arch)) &&
+         (regular(images[0]) || regular(images[1]));
+}
+
 Result<std::optional<std::string>> MergeVersionsJson(const std::optional<std::string>& existing_text,
                                                      const std::string& path,
                                                      std::string_view incoming_text,
-                                                     const std::set<std::string>& usable,
-                                                     Arch arch, InstallReport& report) {
-  RDB_ASSIGN_OR_RETURN(K3sVersionsFile incoming,
-                       ParseK3sVersionsFile(incoming_text, kK3sVersionsBundlePath));
-  // Only versions whose files for the target arch are now in the cache: RD would list the
-  // others and then fail to start them offline.
-  K3sVersionsFile filtered;
-  for (const auto& v : incoming.versions) {
-    if (usable.count(v)) {
-      filtered.versions.push_back(v);
-    } else {
-      report.warnings.push_back(v + ": the bundle has no " + std::string(ArchName(arch)) +
-                                " files for it; not added to k3s-versions.json");
-    }
+                                                     const std::set<std::string>& complete_cached,
+                                                     std::optional<RdVersion> rd, Arch arch,
+                                                     InstallReport& report) {
+  VersionsMergeInput in;
+  in.existing_text = existing_text;
+  RDB_ASSIGN_OR_RETURN(in.incoming, ParseK3sVersionsFile(incoming_text, kK3sVersionsBundlePath));
+  // Only versions whose files for the arch RD reads are now complete in the cache: RD would
+  // list the others and then fail to start them offline (item 5).
+  for (const auto& v : in.incoming.versions) {
+    if (complete_cached.count(v) != 0) in.usable_incoming.insert(v);
   }
-  std::set<std::string> values;
-  for (const auto& v : filtered.versions) values.insert(ChannelValue(*ParseK3sVersion(v)));
-  for (const auto& [name, value] : incoming.channels) {
-    if (values.count(value)) filtered.channels[name] = value;
+  in.complete_cached = complete_cached;
+  in.rd = rd;
+  const VersionsMergeResult r = MergeVersionsForRd(in);
+  const std::string arch_name(ArchName(arch));
+  for (const auto& v : r.not_usable) {
+    report.warnings.push_back(v + ": the bundle has no complete " + arch_name +
+                              " files for it (k3s binary, sums, images); not added to " + path);
   }
-  K3sVersionsFile existing;
-  if (existing_text) {
-    auto parsed = ParseK3sVersionsFile(*existing_text, path, K3sVersionsParseMode::kUserCache);
-    if (parsed.has_value()) {
-      existing = *parsed;
-    } else {
-      report.warnings.push_back(parsed.error().message() +
-                                "; Rancher Desktop ignores it, so it is replaced");
-    }
+  if (r.base == VersionsMergeBase::kReplaced) {
+    report.warnings.push_back(path + ": " + r.replaced_reason +
+                              "; Rancher Desktop does not use it, so it is replaced");
   }
-  K3sVersionsFile merged = MergeK3sVersions(existing, filtered);
-  std::set<std::string> before(existing.versions.begin(), existing.versions.end());
-  for (const auto& v : merged.versions) {
-    if (!before.count(v)) report.versions_added.push_back(v);
+  if (!r.added_cached.empty()) {
+    report.warnings.push_back(path + ": also lists the complete cached " +
+                              (r.added_cached.size() == 1 ? "version " : "versions ") +
+                              Join(r.added_cached, ", ") +
+                              ", as doctor --fix does (without a usable file Rancher Desktop "
+                              "offered them from its built-in list)");
   }
-  std::string bytes = SerializeK3sVersionsFile(merged);
+  for (const auto& v : r.dropped_shadowing) {
+    report.warnings.push_back(path + ": dropped " + v +
+                              ": not complete, it would shadow a complete build of the same "
+                              "version (Rancher Desktop keeps the last build listed and looks "
+                              "only in its directory)");
+  }
+  report.versions_added = r.added;
+  std::string bytes = SerializeK3sVersionsFile(r.file);
   if (existing_text && bytes == *existing_text) return std::optional<std::string>();
   report.versions_json_changed = true;
   return std::optional<std::string>(std::move(bytes));
+}
+
+// The CACHE/k3s/<version> directories complete for the arch RD reads once the renames are done:
+// for a version this install writes, its staged directory (which holds the old directory's
+// other files too); otherwise the existing directory, opened through the k3s handle (a symlink
+// is skipped, never followed: RD's offline listing wants a directory).
+Result<std::set<std::string>> Installer::CompleteCachedVersions(
+    const std::vector<GroupCommit>& groups) {
+  std::set<std::string> complete;
+  if (!k3s_) return complete;
+  std::set<std::string> staged;
+  for (const GroupCommit& g : groups) {
+    if (g.dest != Destination::kCache) continue;
+    staged.insert(g.group);
+    if (K3sVersionDirComplete(*g.staged, opts_.dest.arch)) complete.insert(g.group);
+  }
+  RDB_ASSIGN_OR_RETURN(auto names, k3s_->List());
+  for (const auto& name : names) {
+    if (staged.count(name) != 0 || name.starts_with(".")) continue;
+    auto info = k3s_->Stat(name);
+    if (!info.has_value() || info->type != FileInfo::Type::kDirectory) continue;
+    auto dir = k3s_->OpenDir(name);
+    if (dir.has_value() && K3sVersionDirComplete(**dir, opts_.dest.arch)) complete.insert(name);
+  }
+  return complete;
 }
 
 // A k3s version directory that exists is replaced as a unit: its other files (other arches,
@@ -198,17 +237,12 @@ Status Installer::Preflight(const std::map<std::string, std::string>& small_file
   if (kuberlr_staging_.dir) RDB_RETURN_IF_ERROR(kuberlr_staging_.dir->Sync());
 
   if (auto it = small_files.find(std::string(kK3sVersionsBundlePath)); it != small_files.end()) {
-    std::set<std::string> usable;
-    for (const auto& p : report_.plan) {
-      if (p.file->role == FileRole::kK3sBinary &&
-          (p.action == FileAction::kWrite || p.action == FileAction::kUnchanged)) {
-        usable.insert(ClassifyPayloadPath(p.file->path)->k3s_version);
-      }
-    }
+    RDB_ASSIGN_OR_RETURN(auto complete, CompleteCachedVersions(groups));
     RDB_ASSIGN_OR_RETURN(auto bytes,
                          MergeVersionsJson(existing_versions_json_,
                                            JoinPath(cache_.path(), "k3s-versions.json"),
-                                           it->second, usable, opts_.dest.arch, report_));
+                                           it->second, complete, opts_.rd, opts_.dest.arch,
+                                           report_));
     if (bytes) {
       RDB_ASSIGN_OR_RETURN(versions_json_tmp_,
                            StageTemp(cache_.dir(), *bytes, owner_.get(), temp_files_));

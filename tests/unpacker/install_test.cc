@@ -124,6 +124,75 @@ TEST_F(InstallTest, InvalidExistingVersionsFileIsReplaced) {
   EXPECT_EQ(f->versions, std::vector<std::string>{"v1.30.4+k3s1"});
 }
 
+// ---- k3s-versions.json follows Rancher Desktop's rules (issue 14; common/rd/versions_merge.h) --
+
+std::vector<std::string> ListedVersions(const std::string& path) {
+  auto f = ParseK3sVersionsFile(ReadFileOrDie(path), "x", K3sVersionsParseMode::kUserCache);
+  EXPECT_TRUE(f.has_value()) << (f.has_value() ? "" : f.error().message());
+  return f.has_value() ? f->versions : std::vector<std::string>{};
+}
+
+// What RD reads for amd64 in CACHE/k3s/<v> (k3sHelper.ts ensureK3sImages), hand-copied.
+void WriteCompleteAmd64Dir(const std::string& dir) {
+  WriteFileOrDie(dir + "/k3s", "k3s", 0755);
+  WriteFileOrDie(dir + "/sha256sum-amd64.txt", "sums");
+  WriteFileOrDie(dir + "/k3s-airgap-images-amd64.tar", "images");
+}
+
+// Item 1: RD keys versions by X.Y.Z, keeps the last build listed and looks only in its
+// directory (k3sHelper.ts readCache, ensureK3sImages): a listed k3s2 without files would hide
+// the bundled, complete k3s1.
+TEST_F(InstallTest, ListedBuildShadowingTheBundledOneIsDropped) {
+  WriteFileOrDie(CacheDir() + "/k3s-versions.json",
+                 "{\"cacheVersion\":2,\"versions\":[\"v1.29.8+k3s1\",\"v1.30.4+k3s2\"],"
+                 "\"channels\":{\"stable\":\"1.29.8\"}}");
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  EXPECT_EQ(ListedVersions(CacheDir() + "/k3s-versions.json"),
+            (std::vector<std::string>{"v1.29.8+k3s1", "v1.30.4+k3s1"}));
+}
+
+// Item 3: without a k3s-versions.json RD (>= 1.17) offers its built-in list, which shows
+// hand-copied version directories (filterVersionsAgainstCache); the file install creates lists
+// them too. Incomplete ones and symlinks (never followed) are not listed.
+TEST_F(InstallTest, CreatedVersionsFileListsCompleteCachedVersions) {
+  std::filesystem::remove(CacheDir() + "/k3s-versions.json");
+  WriteCompleteAmd64Dir(CacheDir() + "/k3s/v1.28.9+k3s1");
+  WriteCompleteAmd64Dir(tmp_.path() + "/elsewhere/v1.27.3+k3s1");
+  std::filesystem::create_directory_symlink(tmp_.path() + "/elsewhere/v1.27.3+k3s1",
+                                            CacheDir() + "/k3s/v1.27.3+k3s1");
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  // v1.29.8+k3s1 (the fixture's) has only its binary.
+  EXPECT_EQ(ListedVersions(CacheDir() + "/k3s-versions.json"),
+            (std::vector<std::string>{"v1.28.9+k3s1", "v1.30.4+k3s1"}));
+}
+
+// Item 4: RD's readCache skips an entry semver.parse rejects (null) and uses the rest, so the
+// file is merged, keeping the user's versions and channels.
+TEST_F(InstallTest, FileRdAcceptsIsMergedNotReplaced) {
+  WriteFileOrDie(CacheDir() + "/k3s-versions.json",
+                 "{\"cacheVersion\":2,\"versions\":[null,\"v1.29.8+k3s1\"],"
+                 "\"channels\":{\"stable\":\"1.29.8\"}}");
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  auto f = ParseK3sVersionsFile(ReadFileOrDie(CacheDir() + "/k3s-versions.json"), "x");
+  ASSERT_TRUE(f.has_value()) << f.error().message();
+  EXPECT_EQ(f->versions, (std::vector<std::string>{"v1.29.8+k3s1", "v1.30.4+k3s1"}));
+  EXPECT_EQ(f->channels.at("stable"), "1.29.8");
+}
+
+// Item 5: --all-platforms writes the arm64 files, but RD on an amd64 target reads the amd64
+// ones only.
+TEST_F(InstallTest, AllPlatformsListsOnlyVersionsCompleteForTheTargetArch) {
+  KitSpec spec;
+  spec.arches = {Arch::kArm64};
+  spec.kubectls = {};
+  InstallCommand c = MakeInstallCommand(bundle_path_);
+  c.all_platforms = true;
+  ASSERT_TRUE(Install(MakeValidBundle(spec), c).ok());
+  EXPECT_TRUE(Exists(CacheDir() + "/k3s/v1.30.4+k3s1/k3s-arm64"));
+  EXPECT_EQ(ListedVersions(CacheDir() + "/k3s-versions.json"),
+            std::vector<std::string>{"v1.29.8+k3s1"});
+}
+
 TEST_F(InstallTest, ReinstallIsANoOp) {
   const std::string bundle = MakeValidBundle(TwoArchKit());
   ASSERT_TRUE(Install(bundle).ok());
