@@ -246,6 +246,26 @@ TEST_F(InstallTest, RecordsTheInstall) {
   std::free(buf);
 }
 
+// Issue 13 item 10: different bytes under the same version name are a mix-up or an attack.
+TEST_F(InstallTest, DifferentBytesAtAnInstalledPathNeedForce) {
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  KitSpec other;
+  other.seed = 2;  // same versions and names, other bytes
+  const auto before = SnapshotTree(home_);
+  Status s = Install(MakeValidBundle(other));
+  EXPECT_EQ(s.code(), ErrorCode::kCheckFailed);
+  const std::string k3s = CacheDir() + "/k3s/v1.30.4+k3s1/";
+  EXPECT_TRUE(s.message().starts_with(k3s)) << s.message();
+  EXPECT_NE(s.message().find(": installed earlier with different bytes (sha256 "), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("refusing to replace it (--force replaces it anyway)"),
+            std::string::npos);
+  EXPECT_EQ(testsupport::DiffSnapshots(before, SnapshotTree(home_)), "");
+  InstallCommand c = MakeInstallCommand(bundle_path_);
+  c.force = true;
+  ASSERT_TRUE(Install(MakeValidBundle(other), c).ok());
+}
+
 TEST_F(InstallTest, DryRunWritesNothing) {
   const auto before = SnapshotTree(home_);
   InstallCommand c = MakeInstallCommand(bundle_path_);
