@@ -23,12 +23,6 @@ rdbundle-fake-upstream() { "$BUILD/rdbundle-fake-upstream" "$@"; }
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
-# `fetch CMD ARGS...`: rdbundle-pack CMD with the fake upstream's four base URLs (shown short).
-fetch() {
-  local cmd=$1; shift
-  printf '$ rdbundle-pack %s --channel-url ... --kubectl-url ... %s\n' "$cmd" "$*"
-  rdbundle-pack "$cmd" "${MIRROR[@]}" "$@"
-}
 requests() { wc -l <"$OUT/server.log" | tr -d ' '; }
 
 case "$(uname -m)" in aarch64 | arm64) ARCH=arm64 ;; *) ARCH=amd64 ;; esac
@@ -43,28 +37,42 @@ trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EX
 for _ in $(seq 100); do [ -s "$OUT/server.port" ] && break; sleep 0.1; done
 [ -s "$OUT/server.port" ] || { echo "demo: the fake upstream did not start" >&2; exit 1; }
 BASE=http://127.0.0.1:$(cat "$OUT/server.port")
-MIRROR=(--channel-url "$BASE/v1-release/channels" --k3s-release-url "$BASE/releases/k3s"
-        --k3s-releases-api "$BASE/repos/k3s-io/k3s/releases" --kubectl-url "$BASE/kubectl/release"
-        --rd-release-url "$BASE/releases/rd"
-        --rd-releases-api "$BASE/repos/rancher-sandbox/rancher-desktop/releases")
 echo "serving $OUT/upstream at $BASE (every request is logged in $OUT/server.log)"
 
 step "2. a signing key (unencrypted, for the demo)"
 show rdbundle-pack keygen -W -p "$OUT/demo.pub" -s "$OUT/demo.key"
 
-SELECT=(--minors 1.29-1.31 --kubectl-platform "$HOST" --kubectl-platform darwin/arm64
-        --kubectl-platform windows/amd64 --rd-installer latest --rd-platform windows)
-step "3. plan: the newest k3s of 1.29, 1.30 and 1.31 ($ARCH), kubectls for $HOST, macOS and Windows, and the latest Rancher Desktop installer for Windows"
-fetch plan "${SELECT[@]}"
+step "3. a kit file: what this site builds each month (the mirrors are the fake upstream); its plan: the newest k3s of 1.29, 1.30 and 1.31 ($ARCH), kubectls for $HOST, macOS and Windows, the latest Rancher Desktop installer for Windows"
+cat >"$OUT/kit.yaml" <<EOF
+version: 1
+k3s:
+  minors: 1.29-1.31
+arches: [$ARCH]
+kubectl:
+  platforms: [$HOST, darwin/arm64, windows/amd64]
+rd:
+  installers: [latest]
+  platforms: [windows]
+mirrors:
+  channel-url: $BASE/v1-release/channels
+  k3s-release-url: $BASE/releases/k3s
+  k3s-releases-api: $BASE/repos/k3s-io/k3s/releases
+  kubectl-url: $BASE/kubectl/release
+  rd-release-url: $BASE/releases/rd
+  rd-releases-api: $BASE/repos/rancher-sandbox/rancher-desktop/releases
+output: kit-{date}.rdbundle
+EOF
+show cat "$OUT/kit.yaml"
+show rdbundle-pack plan -f "$OUT/kit.yaml"
 
-step "4. fetch (every file checked against its upstream checksum) and pack into one signed bundle"
-fetch build "${SELECT[@]}" --download-dir "$OUT/downloads" -o "$OUT/kit.rdbundle" \
+step "4. fetch (every file checked against its upstream checksum) and pack into one signed bundle (-o overrides the kit file's output name)"
+show rdbundle-pack build -f "$OUT/kit.yaml" --download-dir "$OUT/downloads" -o "$OUT/kit.rdbundle" \
   -s "$OUT/demo.key" --detached-sig
 
 step "5. the same build again, --offline: only the download cache, not a single request"
 before=$(requests)
-fetch build "${SELECT[@]}" --download-dir "$OUT/downloads" --offline -o "$OUT/kit-again.rdbundle" \
-  -s "$OUT/demo.key"
+show rdbundle-pack build -f "$OUT/kit.yaml" --download-dir "$OUT/downloads" --offline \
+  -o "$OUT/kit-again.rdbundle" -s "$OUT/demo.key"
 echo "requests to the server during the offline build: $(($(requests) - before))"
 
 step "6. the detached signature checks with stock minisign"

@@ -13,6 +13,7 @@
 #include "packer/build.h"
 #include "packer/fetch.h"
 #include "packer/keygen.h"
+#include "packer/kit_file.h"
 #include "packer/oci_commands.h"
 #include "packer/plan.h"
 #include "packer/upstream.h"
@@ -34,7 +35,11 @@ std::vector<HelpSection> Sections() {
        "https_proxy, http_proxy, no_proxy   proxies, as curl uses them\n"
        "XDG_CACHE_HOME         the default download dir is $XDG_CACHE_HOME/rdbundle/downloads\n"
        "RDBUNDLE_REGISTRY_PASSWORD   the registry password of --username (push, pull, ls)\n"
-       "REGISTRY_AUTH_FILE, DOCKER_CONFIG   where registry credentials are looked up\n"},
+       "REGISTRY_AUTH_FILE, DOCKER_CONFIG   where registry credentials are looked up\n"
+       "RDBUNDLE_CHANNEL_URL, RDBUNDLE_K3S_RELEASE_URL, RDBUNDLE_K3S_RELEASES_API,\n"
+       "RDBUNDLE_KUBECTL_URL, RDBUNDLE_RD_RELEASE_URL, RDBUNDLE_RD_RELEASES_API\n"
+       "                       the mirrors of --channel-url ... --rd-releases-api, when neither\n"
+       "                       a flag nor the kit file (-f) gives them\n"},
       {"Exit codes",
        "0 ok, 1 check failed (--require-kubectl-cover), 2 usage, 3 key or password,\n"
        "4 corrupt input or checksum mismatch, 5 I/O (also: missing from the download cache),\n"
@@ -151,6 +156,9 @@ std::vector<OptionSpec> Options() {
                "version 2"},
       {.name = "rd-platform", .value = "PLATFORM", .repeatable = true, .commands = kFetching,
        .help = "the platforms of --rd-installer: windows | darwin-arm64 | darwin-amd64 | linux"},
+      {.name = "kit-file", .short_name = 'f', .value = "KIT.yaml", .commands = kFetching,
+       .help = "take the selection, mirrors, CA bundle, RD installers and output name from a "
+               "kit file (see below); flags override it"},
       {.name = "json", .commands = kPlan | kLs, .help = "machine-readable output"},
       // versions-json
       {.name = "output", .short_name = 'o', .value = "FILE", .commands = kVersionsJson,
@@ -371,7 +379,34 @@ Result<BuildOptions> GetBuildOptions(const ParsedArgs& a) {
   return o;
 }
 
-Status Build(const ParsedArgs& a) {
+// What a kit file and the environment add to the command line of a fetching command.
+struct Defaults {
+  ParsedArgs args;                      // the command line, then the kit file, then RDBUNDLE_*
+  std::vector<std::string> overridden;  // kit file keys the command line replaced
+};
+
+// Precedence: flag > kit file (-f) > environment (RDBUNDLE_*_URL) > default.
+Result<Defaults> WithDefaults(const ParsedArgs& given) {
+  Defaults d{given, {}};
+  if (auto path = given.Get("kit-file")) {
+    RDB_ASSIGN_OR_RETURN(KitFileContents kit, LoadKitFile(DefaultFs(), *path));
+    std::vector<std::string> names;
+    for (const OptionSpec& o : Options()) names.push_back(o.name);
+    RDB_ASSIGN_OR_RETURN(std::optional<std::int64_t> epoch, SourceDateEpoch(GetEnvReal));
+    RDB_ASSIGN_OR_RETURN(d.overridden, ApplyKitFile(kit, names, /*with_output=*/true,
+                                                    epoch.value_or(UnixNow()), d.args));
+  }
+  ApplyUpstreamEnvironment(GetEnvReal, d.args);
+  return d;
+}
+
+Status Build(const ParsedArgs& given) {
+  const bool fetching = !given.Has("from") && !given.Has("from-rd-cache");
+  ParsedArgs a = given;
+  if (fetching) {
+    RDB_ASSIGN_OR_RETURN(Defaults d, WithDefaults(given));
+    a = std::move(d.args);
+  }
   RDB_ASSIGN_OR_RETURN(BuildOptions o, GetBuildOptions(a));
   return RunBuild(DefaultFs(), o, stdout, stderr);
 }
@@ -383,17 +418,37 @@ Result<Upstream::Options> GetReadOnlyUpstream(const ParsedArgs& a) {
   return o;
 }
 
-Status Plan(const ParsedArgs& a) {
+// "kit file kit.yaml: build writes kit-2025-06-01.rdbundle; flags replace: arches\n".
+std::string DescribeKitFile(const std::string& path, const Defaults& d) {
+  std::string line = "kit file " + path + ":";
+  if (auto out = d.args.Get("output")) line += " build writes " + *out + ";";
+  if (!d.overridden.empty()) {
+    line += " flags replace:";
+    for (std::size_t i = 0; i < d.overridden.size(); ++i) {
+      line += (i ? ", " : " ") + d.overridden[i];
+    }
+    line += ";";
+  }
+  line.back() = '\n';
+  return line;
+}
+
+Status Plan(const ParsedArgs& given) {
+  RDB_ASSIGN_OR_RETURN(Defaults d, WithDefaults(given));
+  const ParsedArgs& a = d.args;
   RDB_ASSIGN_OR_RETURN(PlanRequest request, GetPlanRequest(a));
   RDB_ASSIGN_OR_RETURN(Upstream::Options u, GetReadOnlyUpstream(a));
   Upstream upstream(DefaultFs(), u);
   RDB_ASSIGN_OR_RETURN(packer::Plan plan, MakePlan(upstream, request));
-  const std::string text = a.Has("json") ? PlanToJson(plan) : FormatPlan(plan);
+  std::string text = a.Has("json") ? PlanToJson(plan) : FormatPlan(plan);
+  if (auto path = a.Get("kit-file"); path && !a.Has("json")) text = DescribeKitFile(*path, d) + text;
   std::fputs(text.c_str(), stdout);
   return Status::Ok();
 }
 
-Status VersionsJson(const ParsedArgs& a) {
+Status VersionsJson(const ParsedArgs& given) {
+  RDB_ASSIGN_OR_RETURN(Defaults d, WithDefaults(given));
+  const ParsedArgs& a = d.args;
   RDB_ASSIGN_OR_RETURN(KitSelection sel, GetSelection(a));
   const std::vector<Arch> arches = sel.arches.empty() ? std::vector<Arch>{HostArch()} : sel.arches;
   RDB_ASSIGN_OR_RETURN(Upstream::Options u, GetReadOnlyUpstream(a));
@@ -487,6 +542,20 @@ Status Ls(const ParsedArgs& a) {
   return RunLs(c, stdout);
 }
 
+constexpr const char* kKitFileDetails =
+    "A kit file (-f kit.yaml, YAML) holds what a site builds every time; flags override it\n"
+    "(a selection flag replaces all of k3s.*, a kubectl flag all of kubectl.*):\n"
+    "  version: 1\n"
+    "  k3s: {channels: [stable], minors: 1.29-1.31, versions: [v1.30.4+k3s1]}\n"
+    "  arches: [amd64, arm64]\n"
+    "  kubectl: {platforms: [windows/amd64, darwin/arm64], versions: [], none: false}\n"
+    "  rd: {installers: [latest], platforms: [windows]}\n"
+    "  mirrors: {channel-url: URL, k3s-release-url: URL, k3s-releases-api: URL,\n"
+    "            kubectl-url: URL, rd-release-url: URL, rd-releases-api: URL}\n"
+    "  ca-bundle: internal-ca.pem        # relative to the kit file\n"
+    "  output: kit-{date}.rdbundle        # {date}: today (UTC), or of SOURCE_DATE_EPOCH\n"
+    "Unknown keys, a repeated key or another version are errors naming the line.\n";
+
 constexpr const char* kBuildDetails =
     "A kit (--from DIR) is laid out as RD's cache and kuberlr's dir:\n"
     "  DIR/cache/k3s/<version>/{k3s|k3s-arm64, sha256sum-<arch>.txt,\n"
@@ -521,17 +590,17 @@ std::vector<CommandSpec> Commands() {
        .run = Keygen},
       {.id = kBuildFetch, .name = "build",
        .summary = "fetch a kit from upstream (or a mirror) and pack it into one signed .rdbundle",
-       .run = Build, .usage = "-o OUT -s KEY [options]", .details = kBuildDetails},
+       .run = Build, .usage = "-o OUT -s KEY [options]", .details = std::string(kBuildDetails) + kKitFileDetails},
       {.id = kBuildFrom, .name = "build", .when = "from",
        .summary = "pack a local kit into one signed .rdbundle", .run = Build,
-       .usage = "-o OUT -s KEY [options]", .details = kBuildDetails},
+       .usage = "-o OUT -s KEY [options]", .details = std::string(kBuildDetails) + kKitFileDetails},
       {.id = kBuildRdCache, .name = "build", .when = "from-rd-cache",
        .summary = "pack this machine's Rancher Desktop cache into one signed .rdbundle",
-       .run = Build, .usage = "-o OUT -s KEY [options]", .details = kBuildDetails},
+       .run = Build, .usage = "-o OUT -s KEY [options]", .details = std::string(kBuildDetails) + kKitFileDetails},
       {.id = kPlan, .name = "plan",
        .summary = "show what a fetching build would download: k3s versions, files, the kubectl "
                   "set that covers them, sizes (nothing is downloaded; kubectl sizes by HEAD)",
-       .run = Plan},
+       .run = Plan, .details = kKitFileDetails},
       {.id = kVersionsJson, .name = "versions-json",
        .summary = "write k3s-versions.json as Rancher Desktop builds it from upstream",
        .run = VersionsJson,

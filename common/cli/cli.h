@@ -44,6 +44,11 @@ class ParsedArgs {
   // All values of a repeatable option, in command-line order.
   std::vector<std::string> GetAll(std::string_view name) const;
   const std::vector<std::string>& positional() const { return positional_; }
+  // Gives option `name` these values as if they were on the command line (defaults from a
+  // kit file or the environment; the caller checks Has() first).
+  void Set(const std::string& name, std::vector<std::string> values) {
+    values_[name] = std::move(values);
+  }
 
  private:
   friend Result<ParsedArgs> ParseArgs(const std::vector<std::string>&,

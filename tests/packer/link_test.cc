@@ -53,6 +53,7 @@ const char* const kForbiddenParts[] = {
     "ParseChannelsJson",    "ParseReleasesJson",   "BuildK3sVersionsFile",
     "LoadSecretKey",        "DecryptSecretKey",    "SignPrehashed",
     "crypto_pwhash_scryptsalsa208sha256",           "curl_",
+    "ParseKitFile",  // kit files (YAML): the packer's input, never the offline side's
 };
 const char* const kForbiddenExact[] = {
     "crypto_sign_detached",        "crypto_sign_keypair",
@@ -141,6 +142,7 @@ TEST(LinkTest, UnpackerDoesNotLinkLibcurl) {
   auto ldd = RunProcess({"ldd", RDB_UNPACK_BIN});
   ASSERT_EQ(ldd.exit_code, 0) << ldd.Describe();
   EXPECT_EQ(ldd.out.find("libcurl"), std::string::npos) << ldd.out;
+  EXPECT_EQ(ldd.out.find("libyaml-cpp"), std::string::npos) << ldd.out;
 }
 
 // The checks above would notice: on rdbundle-pack they find each kind of code they forbid.
@@ -149,7 +151,7 @@ TEST(LinkTest, TheChecksFindPackerCodeInThePacker) {
   const std::string forbidden = Describe(ForbiddenByName(symbols));
   for (const char* expected : {"ParseChannelsJson", "BuildK3sVersionsFile", "LoadSecretKey",
                                "crypto_sign_detached", "crypto_pwhash_scryptsalsa208sha256",
-                               "curl_easy_perform"}) {
+                               "curl_easy_perform", "ParseKitFile"}) {
     EXPECT_NE(forbidden.find(expected), std::string::npos) << expected << " in:\n" << forbidden;
   }
   EXPECT_GT(PackerDefinitionsIn(symbols).size(), 100u);
@@ -157,6 +159,7 @@ TEST(LinkTest, TheChecksFindPackerCodeInThePacker) {
   auto ldd = RunProcess({"ldd", RDB_PACK_BIN});
   ASSERT_EQ(ldd.exit_code, 0) << ldd.Describe();
   EXPECT_NE(ldd.out.find("libcurl"), std::string::npos) << ldd.out;
+  EXPECT_NE(ldd.out.find("libyaml-cpp"), std::string::npos) << ldd.out;
 }
 
 }  // namespace
