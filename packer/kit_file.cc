@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "common/format/manifest.h"
@@ -219,6 +220,62 @@ Status CheckFlowDepth(std::string_view text, const std::string& name) {
   return Status::Ok();
 }
 
+// A kit file is text: no NUL or other control characters but tab, CR and LF. (yaml-cpp 0.7
+// loops forever on some inputs with a NUL, e.g. ",i\0": fuzz/regressions/kit_yaml.)
+Status CheckText(std::string_view text, const std::string& name) {
+  int line = 1;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') ++line;
+    if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      return Status::Usage(name + ": line " + std::to_string(line) + ": control character " + hex +
+                           " (a kit file is text)");
+    }
+  }
+  return Status::Ok();
+}
+
+// The document must be a block mapping ("version: 1" at column 0 first), and there is one
+// document. Checked on the text because yaml-cpp 0.7 loops forever on a document whose root
+// is followed by a ',' (",x", "{a: 1} ,", and so a second document "---\n,x"): inside a block
+// mapping the same ',' is a parse error (fuzz/regressions/kit_yaml).
+Status CheckShape(std::string_view text, const std::string& name) {
+  bool started = false, leading_marker = false;
+  int line = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view l = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line;
+    const std::size_t first = l.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos || l[first] == '#') continue;
+    const bool marker = l.starts_with("---") || l.starts_with("...");
+    if (!started) {
+      if (l.starts_with("%") || (marker && l.starts_with("---") && !leading_marker &&
+                                 l.find_first_not_of(" \t\r", 3) == std::string_view::npos)) {
+        leading_marker = leading_marker || marker;
+        continue;
+      }
+      const std::size_t key = l.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+      if (key == 0 || key == std::string_view::npos || l[key] != ':' ||
+          (key + 1 < l.size() && l[key + 1] != ' ' && l[key + 1] != '\r')) {
+        return Status::Usage(name + ": line " + std::to_string(line) +
+                             ": the kit file: expected a mapping of keys, starting with "
+                             "\"version: 1\"");
+      }
+      started = true;
+    } else if (marker) {
+      return Status::Usage(name + ": line " + std::to_string(line) + ": more than one document");
+    }
+  }
+  return Status::Ok();
+}
+
 bool IsAbsolute(const std::string& path) {
   return path.starts_with('/') || path.starts_with('\\') ||
          (path.size() >= 2 && path[1] == ':' && std::isalpha(static_cast<unsigned char>(path[0])));
@@ -230,6 +287,8 @@ Result<KitFileContents> ParseKitFile(std::string_view text, const std::string& n
   if (text.size() > kMaxKitFileBytes) {
     return Status::Usage(name + ": larger than " + std::to_string(kMaxKitFileBytes) + " bytes");
   }
+  RDB_RETURN_IF_ERROR(CheckText(text, name));
+  RDB_RETURN_IF_ERROR(CheckShape(text, name));
   RDB_RETURN_IF_ERROR(CheckFlowDepth(text, name));
   Parser parser(name);
   // yaml-cpp reports errors by exceptions; none leaves this function.

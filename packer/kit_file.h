@@ -23,8 +23,8 @@
 //   output: kit-{date}.rdbundle     # -o, relative to the current directory; {date} is the
 //                                   # UTC date (of SOURCE_DATE_EPOCH when set), YYYY-MM-DD
 //
-// Strict: an unknown or repeated key, a wrong type, a second document, or anchors nested too
-// deep is an error naming the file, the line and the key (kUsage, like a bad option). A list
+// Strict: an unknown or repeated key, a wrong type, a second document, a control character or
+// flow collections nested too deep is an error naming the file, the line and the key (kUsage, like a bad option). A list
 // key also takes a single value. Precedence: flag > kit file > environment > default; the
 // selection (k3s.*) and the kubectls (kubectl.*) each count as one setting: any of its flags
 // replaces all of its keys.

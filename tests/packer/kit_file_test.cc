@@ -91,13 +91,25 @@ TEST(KitFileTest, StrictErrorsNameTheKeyAndLine) {
             "kit.yaml: line 2: arches: expected at least one value");
   EXPECT_EQ(Error("version: 1\nkubectl: {none: yes}\n"),
             "kit.yaml: line 2: kubectl.none: expected true or false");
-  EXPECT_EQ(Error("version: 1\n---\nversion: 1\n"), "kit.yaml: line 3: more than one document");
-  EXPECT_EQ(Error("- version: 1\n"), "kit.yaml: line 1: the kit file: expected a mapping of keys");
+  EXPECT_EQ(Error("version: 1\n---\nversion: 1\n"), "kit.yaml: line 2: more than one document");
+  EXPECT_EQ(Error("- version: 1\n"),
+            "kit.yaml: line 1: the kit file: expected a mapping of keys, starting with "
+            "\"version: 1\"");
+  // yaml-cpp 0.7 would loop forever on these (a ',' after the root of a document).
+  for (const char* hang : {",i", "# c\n,x", "\"q\" ,", "{version: 1} ,", "version: 1\n---\n,x"}) {
+    EXPECT_NE(Error(hang), "parsed") << hang;
+  }
+  // A leading document marker, comments and blank lines are fine.
+  EXPECT_EQ(Error("# kit\n\n---\nversion: 1\narches: amd64\n"), "parsed");
   EXPECT_EQ(Error("version: 1\narches: [amd64\n"),
             "kit.yaml: line 3: end of sequence flow not found");
   EXPECT_EQ(Error("version: 1\nx: " + std::string(9, '[') + "\n"),
             "kit.yaml: line 2: nested more than 8 levels deep");
   EXPECT_EQ(Error(std::string(kMaxKitFileBytes + 1, '#')), "kit.yaml: larger than 65536 bytes");
+  EXPECT_EQ(Error(std::string("version: 1\n,i\0", 14)),
+            "kit.yaml: line 2: control character 0x00 (a kit file is text)");
+  EXPECT_EQ(Error("version: 1\x1b[31m\n"),
+            "kit.yaml: line 1: control character 0x1b (a kit file is text)");
   // Quoted and commented brackets are not nesting.
   EXPECT_EQ(Error("version: 1 # [[[[[[[[[[\noutput: \"[[[[[[[[[[.rdbundle\"\n"), "parsed");
 }
