@@ -201,7 +201,7 @@ Status ReportCoverage(Fs& fs, const InstallCommand& cmd, const Destinations& d, 
   RDB_ASSIGN_OR_RETURN(auto k3s, ListCachedK3sVersions(fs, d.cache_dir));
   RDB_ASSIGN_OR_RETURN(auto kubectls, ListKuberlrKubectls(fs, d));
   if (k3s.empty()) return Status::Ok();
-  if (TargetIsHost(cmd.dest)) {  // kuberlr also picks /usr/bin/kubectl<X.Y[.Z]> (by name)
+  if (CountsSystemKubectls(d)) {  // kuberlr also picks /usr/bin/kubectl<X.Y[.Z]> (by name)
     RDB_ASSIGN_OR_RETURN(auto system, ListSystemKubectls(fs, std::string(kKuberlrSystemDir)));
     for (const auto& s : system) kubectls.push_back(s.version);
     std::sort(kubectls.begin(), kubectls.end());

@@ -183,9 +183,8 @@ std::vector<std::string> FormatCoverage(const CoverageReport& report,
   return lines;
 }
 
-bool TargetIsHost(const DestinationOptions& o) {
-  return !o.home && !o.cache_dir && !o.kuberlr_dir && (!o.os || *o.os == HostOs()) &&
-         (!o.arch || *o.arch == HostArch()) && HostOs() != TargetOs::kWindows;
+bool CountsSystemKubectls(const Destinations& d) {
+  return d.is_host && d.os != TargetOs::kWindows;
 }
 
 std::optional<KubectlVersion> SystemKubectlVersion(std::string_view name) {

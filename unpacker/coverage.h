@@ -87,9 +87,10 @@ std::vector<std::string> FormatCoverage(const CoverageReport& report,
 inline constexpr std::string_view kKuberlrSystemDir = "/usr/bin";
 
 // kuberlr's system kubectls are this machine's: they count only when the destinations are
-// this machine's own setup (no --home, --cache-dir or --kuberlr-dir, which may be another
-// machine's; target OS and arch the host's; not a Windows target).
-bool TargetIsHost(const DestinationOptions& o);
+// this machine's own setup (Destinations::is_host), and not on Windows, where kuberlr's
+// default "/usr/bin" names no directory a kubectl is installed in
+// (flavio/kuberlr internal/common/filesystem.go, SystemPath).
+bool CountsSystemKubectls(const Destinations& d);
 
 // kuberlr reads a system kubectl's version from its file name, never by running it, exactly as
 // in its own directory (KuberlrVersionOfName). A plain "kubectl" is not counted.

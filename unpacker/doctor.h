@@ -76,8 +76,7 @@ struct DoctorEnv {
   GetEnvFn getenv = GetEnvReal;
   // kuberlr's SystemPath (its default on Linux and macOS). kuberlr counts the kubectl<X.Y.Z>
   // and kubectl<X.Y> files there, by name (a plain "kubectl" is not counted, and nothing is
-  // run). Only when the target is this machine: no --home, --cache-dir or --kuberlr-dir, and
-  // --target-os/--target-arch equal to the host's.
+  // run). Only when the target is this machine (coverage.h, CountsSystemKubectls).
   std::string system_kubectl_dir = "/usr/bin";
 };
 

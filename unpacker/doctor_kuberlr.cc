@@ -215,7 +215,7 @@ std::vector<Renamable> CheckKuberlr(Doctor& d) {
 
 // The versioned kubectls in kuberlr's system directory (/usr/bin), when checking this machine.
 std::vector<SystemKubectl> CheckSystemKubectls(Doctor& d) {
-  if (!TargetIsHost(d.cmd.dest)) return {};
+  if (!CountsSystemKubectls(d.dest())) return {};
   const std::string& dir = d.env.system_kubectl_dir;
   auto found = ListSystemKubectls(d.fs, dir);
   if (!found.has_value()) {
@@ -279,7 +279,7 @@ void CheckCover(Doctor& d, const std::vector<Renamable>& renamable,
   std::sort(all.begin(), all.end());
   const CoverageReport r = CheckKubectlCoverage(*k3s, all);
   const std::string nor =
-      TargetIsHost(d.cmd.dest) ? " (nor in " + d.env.system_kubectl_dir + ")" : "";
+      CountsSystemKubectls(d.dest()) ? " (nor in " + d.env.system_kubectl_dir + ")" : "";
   for (std::size_t i = 0; i < r.entries.size(); ++i) {
     const K3sVersion& v = (*k3s)[i];
     if (const auto& k = r.entries[i].served_by) {

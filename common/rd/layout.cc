@@ -1,11 +1,22 @@
 #include "common/rd/layout.h"
 
 #include <cstdlib>
+#include <string_view>
 
 #include "common/os/fs.h"
 #include "common/rd/rd_rules.h"
 
 namespace rdbundle {
+namespace {
+
+// The same directory as written: equal up to trailing separators ("/home/u/" is "/home/u").
+bool SameDir(std::string_view a, std::string_view b) {
+  while (a.size() > 1 && (a.back() == '/' || a.back() == '\\')) a.remove_suffix(1);
+  while (b.size() > 1 && (b.back() == '/' || b.back() == '\\')) b.remove_suffix(1);
+  return a == b;
+}
+
+}  // namespace
 
 std::optional<std::string> GetEnvReal(const char* name) {
   const char* v = std::getenv(name);
@@ -25,10 +36,14 @@ Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const G
   } else if (!opts.cache_dir || !opts.kuberlr_dir) {
     return Status::Usage("HOME is not set: pass --home, or --cache-dir and --kuberlr-dir");
   }
-  const bool host_layout = d.os == HostOs() && !opts.home;
+  const std::optional<std::string> env_home = getenv("HOME");
+  const bool own_home = !opts.home || (env_home && SameDir(*opts.home, *env_home));
+  // $XDG_CACHE_HOME is this user's setting on this machine: another OS, arch or home is the
+  // layout of another machine's RD, whose setting is unknown.
+  const bool host = d.os == HostOs() && d.arch == HostArch() && own_home;
   switch (d.os) {
     case TargetOs::kLinux:
-      if (auto xdg = getenv("XDG_CACHE_HOME"); xdg && host_layout) {
+      if (auto xdg = getenv("XDG_CACHE_HOME"); xdg && host) {
         d.cache_dir = JoinPath(*xdg, "rancher-desktop");
       } else {
         d.cache_dir = JoinPath(d.home, ".cache/rancher-desktop");
@@ -42,6 +57,8 @@ Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const G
       break;
   }
   d.kuberlr_dir = JoinPath(d.home, ".kuberlr");
+  d.is_host = host && (!opts.cache_dir || SameDir(*opts.cache_dir, d.cache_dir)) &&
+              (!opts.kuberlr_dir || SameDir(*opts.kuberlr_dir, d.kuberlr_dir));
   if (opts.cache_dir) d.cache_dir = *opts.cache_dir;
   if (opts.kuberlr_dir) d.kuberlr_dir = *opts.kuberlr_dir;
   return d;

@@ -17,6 +17,11 @@ struct Destinations {
   std::string home;
   std::string cache_dir;    // RD cache dir (CACHE)
   std::string kuberlr_dir;  // <home>/.kuberlr (platform subdirectories below it)
+  // This machine's own setup: the host's OS and arch, the user's own home (no --home, or
+  // --home naming $HOME) and the directories RD and kuberlr use there (no --cache-dir or
+  // --kuberlr-dir naming others). Decided here only: it selects $XDG_CACHE_HOME for the
+  // cache, and whether kuberlr's system kubectls (/usr/bin) on this machine count.
+  bool is_host = false;
 };
 
 struct DestinationOptions {
@@ -30,8 +35,8 @@ struct DestinationOptions {
 using GetEnvFn = std::function<std::optional<std::string>(const char*)>;
 std::optional<std::string> GetEnvReal(const char* name);
 
-// RD's cache dir per target OS (doc 2):
-//   linux:   $XDG_CACHE_HOME/rancher-desktop (only for the host's own layout and home),
+// RD's cache dir per target OS (docs/rancher-desktop.md#cache-directory):
+//   linux:   $XDG_CACHE_HOME/rancher-desktop (only for this machine: host OS, arch and home),
 //            else <home>/.cache/rancher-desktop
 //   darwin:  <home>/Library/Caches/rancher-desktop
 //   windows: <home>/AppData/Local/rancher-desktop/cache (%LOCALAPPDATA%; from WSL pass

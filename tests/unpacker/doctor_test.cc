@@ -42,8 +42,11 @@ class DoctorTest : public ::testing::Test {
     cmd_.dest.home = home_;
     Target(TargetOs::kLinux, Arch::kAmd64);
     cmd_.color = false;
+    // Whoever runs doctor has another home: --home names a home that is not this machine's
+    // own setup (DoctorHostTest makes it the runner's).
+    runner_home_ = tmp_.Sub("runner-home");
     env_.getenv = [this](const char* name) -> std::optional<std::string> {
-      if (std::string_view(name) == "HOME") return home_;
+      if (std::string_view(name) == "HOME") return runner_home_;
       return std::nullopt;
     };
     env_.system_kubectl_dir = tmp_.Sub("usr-bin");
@@ -127,6 +130,7 @@ class DoctorTest : public ::testing::Test {
 
   testsupport::ScopedTempDir tmp_;
   std::string home_;
+  std::string runner_home_;  // $HOME of whoever runs doctor
   DoctorCommand cmd_;
   DoctorEnv env_;
   Status status_;
@@ -698,6 +702,7 @@ class DoctorHostTest : public DoctorTest {
   void SetUp() override {
     DoctorTest::SetUp();
     cmd_.dest = {};  // this machine: kuberlr's system kubectls count
+    runner_home_ = home_;
     platform_ = KuberlrPlatformDir(HostOs(), HostArch());
     sys_ = env_.system_kubectl_dir;
     WriteFileOrDie(sys_ + "/kubectl", "unversioned", 0755);
@@ -734,18 +739,33 @@ TEST_F(DoctorHostTest, VersionedSystemKubectlsCountLikeKuberlr) {
 }
 
 TEST_F(DoctorHostTest, NotCountedWhenCheckingAnotherMachine) {
-  AddK3s("v1.19.16+k3s1");
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 4; ++i) {
     cmd_.dest = {};
-    if (i == 0) cmd_.dest.home = home_;
-    if (i == 1) cmd_.dest.kuberlr_dir = Kuberlr();
+    if (i == 0) cmd_.dest.home = tmp_.Sub("other-home");
+    if (i == 1) cmd_.dest.kuberlr_dir = tmp_.Sub("other-kuberlr");
+    if (i == 2) cmd_.dest.cache_dir = tmp_.Sub("other-cache");
+    if (i == 3) cmd_.dest.arch = HostArch() == Arch::kAmd64 ? Arch::kArm64 : Arch::kAmd64;
+    AddK3s("v1.19.16+k3s1");
     const std::string out = Run();
-    EXPECT_EQ(out.find("system-kubectl"), std::string::npos) << out;
-    EXPECT_NE(out.find("fail kubectl-cover v1.19.16+k3s1: ~/.kuberlr/" + platform_ +
-                       ": no kubectl 1.18-1.20 for v1.19.16+k3s1: kubectl fails offline"),
+    EXPECT_EQ(out.find("system-kubectl"), std::string::npos) << i << out;
+    EXPECT_NE(out.find("fail kubectl-cover v1.19.16+k3s1: "), std::string::npos) << i << out;
+    EXPECT_NE(out.find(": no kubectl 1.18-1.20 for v1.19.16+k3s1: kubectl fails offline"),
               std::string::npos)
-        << out;
+        << i << out;
   }
+}
+
+// Options that name this machine's own home and directories keep it this machine (they used
+// to turn the system kubectls off while the cache dir was still resolved as the host's).
+TEST_F(DoctorHostTest, CountedWhenOptionsNameThisMachine) {
+  AddK3s("v1.19.16+k3s1");
+  cmd_.dest.home = home_ + "/";
+  cmd_.dest.cache_dir = Cache();
+  cmd_.dest.kuberlr_dir = Kuberlr();
+  const std::string out = Replace(Run(), sys_, "SYS");
+  EXPECT_NE(out.find("ok kubectl-cover v1.19.16+k3s1: served by SYS/kubectl1.20\n"),
+            std::string::npos)
+      << out;
 }
 
 // ---- the suggestion shared with `install` (coverage.h) ------------------------------------------

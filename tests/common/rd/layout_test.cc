@@ -48,5 +48,47 @@ TEST(LayoutTest, HostDefaultsAndOverrides) {
   EXPECT_EQ(ResolveDestinations(DestinationOptions{}, Env({})).error().code(), ErrorCode::kUsage);
 }
 
+Arch OtherArch() { return HostArch() == Arch::kAmd64 ? Arch::kArm64 : Arch::kAmd64; }
+
+// "This machine" is decided once, in ResolveDestinations: $XDG_CACHE_HOME applies exactly when
+// is_host holds (it used to apply to another arch, while doctor and install, reading the raw
+// options, called that another machine; and not to --home naming $HOME).
+TEST(LayoutTest, ThisHostIsOneDecision) {
+  const auto env = Env({{"HOME", "/home/u"}, {"XDG_CACHE_HOME", "/home/u/.xdg"}});
+  const std::string xdg = "/home/u/.xdg/rancher-desktop";
+  DestinationOptions o;
+  auto d = ResolveDestinations(o, env);
+  EXPECT_TRUE(d->is_host);
+  if (HostOs() == TargetOs::kLinux) EXPECT_EQ(d->cache_dir, xdg);
+
+  o.home = "/home/u/";  // the user's own home, named
+  d = ResolveDestinations(o, env);
+  EXPECT_TRUE(d->is_host);
+  if (HostOs() == TargetOs::kLinux) EXPECT_EQ(d->cache_dir, xdg);
+  o.cache_dir = d->cache_dir;  // the directories this machine uses, named
+  o.kuberlr_dir = "/home/u/.kuberlr";
+  EXPECT_TRUE(ResolveDestinations(o, env)->is_host);
+
+  o = {};
+  o.os = TargetOs::kLinux;
+  o.arch = OtherArch();  // another machine's RD: this user's XDG_CACHE_HOME is not its
+  d = ResolveDestinations(o, env);
+  EXPECT_FALSE(d->is_host);
+  EXPECT_EQ(d->cache_dir, "/home/u/.cache/rancher-desktop");
+
+  o = {};
+  o.home = "/home/other";
+  EXPECT_FALSE(ResolveDestinations(o, env)->is_host);
+  o = {};
+  o.cache_dir = "/elsewhere/cache";
+  EXPECT_FALSE(ResolveDestinations(o, env)->is_host);
+  o = {};
+  o.kuberlr_dir = "/elsewhere/.kuberlr";
+  EXPECT_FALSE(ResolveDestinations(o, env)->is_host);
+  o = {};
+  o.os = HostOs() == TargetOs::kWindows ? TargetOs::kLinux : TargetOs::kWindows;
+  EXPECT_FALSE(ResolveDestinations(o, env)->is_host);
+}
+
 }  // namespace
 }  // namespace rdbundle
