@@ -1,3 +1,7 @@
+// ZSTD_getCParams (exported by libzstd, declared in the "static" section of zstd.h).
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
+
 #include "packer/tar_zstd_writer.h"
 
 #include <archive_entry.h>
@@ -5,7 +9,6 @@
 #include <algorithm>
 #include <string>
 
-#include "common/format/limits.h"
 
 namespace rdbundle::packer {
 namespace {
@@ -56,6 +59,15 @@ Result<std::unique_ptr<TarZstdWriter>> TarZstdWriter::Create(std::unique_ptr<Wri
   ZstdCCtxPtr cctx(ZSTD_createCCtx());
   if (!cctx) return Status::Internal("zstd: cannot allocate a compression context");
   RDB_RETURN_IF_ERROR(SetParam(cctx.get(), ZSTD_c_compressionLevel, o.level, "level"));
+  // Cap the window: a larger one makes a frame readers refuse by default. The level's window
+  // for an unknown size is the largest it uses (a known size only shrinks it); libzstd 1.5's
+  // level 22 picks exactly 2^27, but the tables are not frozen. Below the cap nothing is set,
+  // so the output is what the level alone gives.
+  const int level_window_log =
+      static_cast<int>(ZSTD_getCParams(o.level, ZSTD_CONTENTSIZE_UNKNOWN, 0).windowLog);
+  if (level_window_log > o.max_window_log) {
+    RDB_RETURN_IF_ERROR(SetParam(cctx.get(), ZSTD_c_windowLog, o.max_window_log, "window log"));
+  }
   RDB_RETURN_IF_ERROR(SetParam(cctx.get(), ZSTD_c_checksumFlag, 1, "checksum flag"));
   // Multi-threaded mode even for one thread: its output differs from single-threaded mode's
   // and must not depend on the machine's core count (format-spec section 8).

@@ -3,7 +3,8 @@
 //
 //   entries --libarchive (ustar; pax only for a file of 8 GiB or more; unblocked: the
 //           caller's buffers go straight through)--> write callback
-//           --ZSTD_compressStream2 (nbWorkers >= 1, level, content checksum)--> [BLAKE2b-512]
+//           --ZSTD_compressStream2 (nbWorkers >= 1, level, window cap, content checksum)-->
+//           [BLAKE2b-512]
 //           --> WritableFile (writeback started as it goes)
 //
 // Deterministic: the same entries, contents, mtime and level give the same bytes, whatever the
@@ -22,12 +23,17 @@
 #include "common/base/status.h"
 #include "common/format/c_handles.h"
 #include "common/format/hash.h"
+#include "common/format/limits.h"
 #include "common/os/fs.h"
 
 namespace rdbundle::packer {
 
 struct TarZstdOptions {
-  int level = 3;        // zstd level, 1..22 (all keep the window within readers' 2^27 default cap)
+  int level = 3;        // zstd level, 1..22
+  // The frame's window is capped at 2^max_window_log bytes (below it, the level's own window
+  // is kept), so a reader with the default limit reads a bundle of any level
+  // (format-spec/rdbundle-v1.md, "Limits").
+  int max_window_log = kDefaultMaxWindowLog;
   int threads = 1;      // zstd workers, >= 1
   std::int64_t mtime = 0;  // every entry's mtime (the manifest's `created`)
   // The exact size of the tar stream, when known (UstarArchiveBytes): zstd then records the

@@ -17,6 +17,7 @@
 #include "common/base/status.h"
 #include "common/cli/progress.h"
 #include "common/format/hash.h"
+#include "common/format/limits.h"
 #include "common/format/manifest.h"
 #include "common/format/minisign.h"
 #include "common/os/fs.h"
@@ -45,7 +46,7 @@ class PayloadHandler {
 };
 
 struct BundleReaderOptions {
-  int max_window_log = 27;
+  int max_window_log = kDefaultMaxWindowLog;
   // Decompress on a background thread into a ring of this many 1 MiB chunks, and hash on
   // another one (0: everything on the caller's thread).
   int prefetch_depth = 8;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/base/status.h"
+#include "common/format/limits.h"
 #include "common/format/minisign.h"
 #include "common/os/fs.h"
 #include "common/rd/layout.h"
@@ -21,7 +22,7 @@ struct KeyOptions {
 struct ReadOptions {
   std::string bundle;  // path or "-"
   KeyOptions keys;
-  int max_window_log = 27;
+  int max_window_log = kDefaultMaxWindowLog;
   std::optional<bool> progress;  // default: on when stderr is a terminal
 };
 

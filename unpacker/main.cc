@@ -12,6 +12,9 @@
 namespace rdbundle::unpacker {
 namespace {
 
+// The --max-window-log help below spells out the limits.
+static_assert(kDefaultMaxWindowLog == 27 && kMaxAllowedWindowLog == 31,
+              "update the --max-window-log help");
 constexpr const char* kSummary =
     "verify a signed Rancher Desktop offline kit and install it into RD's cache and kuberlr's "
     "dir";
@@ -56,7 +59,9 @@ std::vector<OptionSpec> Options() {
        .help = "trust every *.pub in DIR (default: $XDG_CONFIG_HOME/rdbundle/trusted; none "
                "without an absolute HOME)"},
       {.name = "max-window-log", .value = "N", .commands = kReadsBundle,
-       .help = "largest zstd window to accept, 2^N bytes (default 27, at most 31)"},
+       .help = "largest zstd window to accept, 2^N bytes (default " +
+               std::to_string(kDefaultMaxWindowLog) + ", at most " +
+               std::to_string(kMaxAllowedWindowLog) + ")"},
       {.name = "progress", .commands = kReadsBundle, .help = "progress on stderr even when piped"},
       {.name = "no-progress", .commands = kReadsBundle, .help = "no progress, even on a terminal"},
       // destinations

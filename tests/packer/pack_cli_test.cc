@@ -165,6 +165,18 @@ TEST_F(PackCli, RoundTripThroughUnpackOnEveryPlatform) {
   }
 }
 
+// The highest level still gives a frame a reader with the default window limit accepts (the
+// writer caps the window; tests/packer/tar_zstd_writer_test.cc checks the cap itself).
+TEST_F(PackCli, HighestLevelVerifiesWithTheDefaultWindowLimit) {
+  SampleKitSpec spec;
+  spec.images_bytes = 256u << 10;
+  WriteKit(spec);
+  auto r = Build(out_, {"--level", "22", "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  auto v = Unpack({"verify", "-p", pub_, out_});
+  EXPECT_EQ(v.exit_code, 0) << v.Describe();
+}
+
 TEST_F(PackCli, ZstdAndTarListTheEntriesInOrder) {
   if (!HaveTool("zstd") || !HaveTool("tar")) GTEST_SKIP() << "zstd or tar not installed";
   const SampleKitSpec spec = MixedKit();

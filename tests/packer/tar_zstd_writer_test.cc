@@ -34,10 +34,9 @@ std::string Incompressible(std::size_t n, std::uint64_t seed) {
 
 // Writes `entries` to a file with `threads` workers, feeding data in `chunk`-byte writes.
 std::string WriteBundle(const std::string& path, const std::vector<Entry>& entries, int threads,
-                        std::size_t chunk, bool pledge = true) {
+                        std::size_t chunk, bool pledge = true, TarZstdOptions o = {}) {
   auto file = DefaultFs().CreateNew(path, 0600);
   EXPECT_TRUE(file.has_value());
-  TarZstdOptions o;
   o.threads = threads;
   o.mtime = 1700000000;
   std::vector<std::uint64_t> sizes;
@@ -77,6 +76,22 @@ std::string Decompress(const std::string& z) {
   }
   ZSTD_freeDCtx(d);
   return out;
+}
+
+// Whether a reader that caps the window at 2^window_log decodes all of `z`.
+bool DecodesWithin(const std::string& z, int window_log) {
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, window_log);
+  ZSTD_inBuffer in{z.data(), z.size(), 0};
+  std::vector<char> buf(1 << 16);
+  std::size_t r = 1;
+  while (!ZSTD_isError(r) && (in.pos < in.size || r != 0)) {
+    ZSTD_outBuffer o{buf.data(), buf.size(), 0};
+    r = ZSTD_decompressStream(d, &o, &in);
+    if (!ZSTD_isError(r) && o.pos == 0 && in.pos == in.size && r != 0) break;  // truncated
+  }
+  ZSTD_freeDCtx(d);
+  return r == 0;
 }
 
 std::string Field(const std::string& h, std::size_t off, std::size_t len) {
@@ -145,6 +160,27 @@ TEST(TarZstdWriter, SameBytesForAnyThreadCountAndChunking) {
   EXPECT_EQ(WriteBundle(tmp.Sub("t2"), entries, 2, 1 << 20), one);
   EXPECT_EQ(WriteBundle(tmp.Sub("t4"), entries, 4, 12345), one);
   EXPECT_EQ(Decompress(one).size(), 512 + 512 + (20u << 20) + 512 + (3u << 20) + 1024 + 512);
+}
+
+// With no content size, zstd takes the window from the level (2^27 at level 22 in libzstd 1.5,
+// more in a future table); the writer caps it, and keeps a level's smaller window as it is.
+TEST(TarZstdWriter, WindowCappedAtAnyLevel) {
+  testsupport::ScopedTempDir tmp;
+  const std::vector<Entry> entries = {{"manifest.json", "{}\n"},
+                                      {"k3s", Incompressible(1 << 20, 2)}};
+  TarZstdOptions o;
+  o.level = ZSTD_maxCLevel();
+  std::string z = WriteBundle(tmp.Sub("max"), entries, 1, 1 << 16, /*pledge=*/false, o);
+  EXPECT_TRUE(DecodesWithin(z, kDefaultMaxWindowLog));
+  o.max_window_log = 20;  // below the level's own window: the cap decides
+  z = WriteBundle(tmp.Sub("capped"), entries, 1, 1 << 16, /*pledge=*/false, o);
+  EXPECT_TRUE(DecodesWithin(z, 20));
+  EXPECT_FALSE(DecodesWithin(z, 19));
+  o.level = 1;  // level 1 uses 2^19: not raised to the cap
+  o.max_window_log = kDefaultMaxWindowLog;
+  z = WriteBundle(tmp.Sub("one"), entries, 1, 1 << 16, /*pledge=*/false, o);
+  EXPECT_TRUE(DecodesWithin(z, 19));
+  EXPECT_EQ(Decompress(z).size(), 512 + 512 + 512 + (1u << 20) + 1024);
 }
 
 TEST(TarZstdWriter, RejectsMisuse) {
