@@ -20,26 +20,14 @@ Status CheckAbsent(Fs& fs, const std::string& path) {
   return info.error();
 }
 
-// Writes `content` to a temporary file (created 0600) next to `path`, sets `mode`, syncs, and
-// renames it over `path` (`replace`) or only if `path` does not exist. Leaves no temporary
-// file behind on failure.
+// WriteFileAtomic; without `replace`, a file that appeared at `path` since CheckAbsent is
+// reported as CheckAbsent reports it.
 Status WriteKeyFile(Fs& fs, const std::string& path, std::string_view content, std::uint32_t mode,
                     bool replace) {
-  const std::string dir = DirName(path);
-  RDB_ASSIGN_OR_RETURN(auto tmp, fs.CreateTemp(dir, ".rdbundle-tmp-"));
-  const std::string tmp_path = tmp->path();
-  Status s = tmp->Append(content.data(), content.size());
-  if (s.ok()) s = tmp->SetMode(mode);
-  if (s.ok()) s = tmp->Sync();
-  if (s.ok()) s = tmp->Close();
-  if (s.ok()) s = replace ? fs.Rename(tmp_path, path) : fs.RenameNoReplace(tmp_path, path);
-  if (!s.ok()) {
-    tmp.reset();
-    (void)fs.RemoveFile(tmp_path);
-    if (!replace && fs.Stat(path).has_value()) return AlreadyExists(path);
-    return s;
-  }
-  return fs.SyncDir(dir);
+  Status s =
+      WriteFileAtomic(fs, path, content, mode, replace ? IfExists::kReplace : IfExists::kFail);
+  if (!s.ok() && !replace && fs.Stat(path).has_value()) return AlreadyExists(path);
+  return s;
 }
 
 Result<std::optional<std::string>> GetPassword(Fs& fs, const KeygenOptions& o) {

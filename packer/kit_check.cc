@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/base/strings.h"
 #include "common/cli/progress.h"
 #include "common/format/hash.h"
 #include "common/format/limits.h"
@@ -19,8 +20,6 @@ namespace rdbundle::packer {
 namespace {
 
 constexpr std::size_t kReadChunk = 1u << 20;
-
-std::string Short(std::string_view hex) { return std::string(hex.substr(0, 12)) + "…"; }
 
 // What one read of an input file yields.
 struct Hashed {
@@ -146,8 +145,8 @@ Status CheckSumLines(const std::vector<KitFile>& files) {
     }
     if (line->hex != f.sha256) {
       return Status::HashMismatch(f.input_path + ": sha256 does not match its line in " +
-                                  sums_name + " (expected " + Short(line->hex) + ", got " +
-                                  Short(f.sha256) + ")");
+                                  sums_name + " (expected " + ShortHex(line->hex) + ", got " +
+                                  ShortHex(f.sha256) + ")");
     }
   }
   return Status::Ok();

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "common/base/quote.h"
+#include "common/base/strings.h"
 #include "common/cli/progress.h"
 #include "common/format/json_strict.h"
 #include "common/rd/skew.h"
@@ -18,16 +19,10 @@ constexpr int kMaxMinorSpan = 20;
 // zstd -3 on Go executables (k3s, kubectl) gives about this fraction of the input.
 constexpr double kExecutableRatio = 0.45;
 
-std::string Join(const std::vector<std::string>& parts, std::string_view sep = ", ") {
-  std::string s;
-  for (std::size_t i = 0; i < parts.size(); ++i) s += (i > 0 ? std::string(sep) : "") + parts[i];
-  return s;
-}
-
 std::string JoinMinors(const std::vector<Minor>& minors) {
   std::vector<std::string> parts;
   for (const Minor& m : minors) parts.push_back(m.ToString());
-  return Join(parts);
+  return Join(parts, ", ");
 }
 
 std::string ArchNames(const std::vector<Arch>& arches) {
@@ -153,7 +148,7 @@ Status SelectChannels(Upstream& up, const std::map<std::string, std::string>& ra
       std::vector<std::string> known;
       for (const auto& [n, value] : raw) known.push_back(n);
       return Status::NotFound("channel " + QuoteForMessage(name) + " is not on the channel server " +
-                              up.urls().channels + " (it has: " + Join(known) + ")");
+                              up.urls().channels + " (it has: " + Join(known, ", ") + ")");
     }
     std::optional<K3sVersion> v;
     if (rd.channels.count(name) != 0) v = VersionWithValue(rd, it->second);
@@ -438,7 +433,7 @@ std::string CoverLine(const Plan& plan) {
 std::string FormatPlan(const Plan& plan) {
   std::string s = "k3s (" + ArchNames(plan.arches) + "):\n";
   for (const PlannedK3s& k : plan.k3s) {
-    s += "  " + Pad(k.version.text, 18) + Join(k.selected_by) + "\n";
+    s += "  " + Pad(k.version.text, 18) + Join(k.selected_by, ", ") + "\n";
   }
   s += "kubectl (the fewest that serve every k3s minor within one minor, newest patches):\n";
   for (const PlannedKubectl& k : plan.kubectls) {

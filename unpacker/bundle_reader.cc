@@ -11,6 +11,7 @@
 
 #include "common/base/hex.h"
 #include "common/base/quote.h"
+#include "common/base/strings.h"
 #include "common/format/limits.h"
 #include "common/format/sha256sums.h"
 #include "common/format/version.h"
@@ -22,8 +23,6 @@ namespace {
 
 constexpr std::string_view kManifestName = "manifest.json";
 constexpr std::string_view kSignatureName = "manifest.json.minisig";
-
-std::string Short(std::string_view hex) { return std::string(hex.substr(0, 12)) + "…"; }
 
 // Discards bytes (verify-only files): the reader still hashes them.
 class NullSink final : public PayloadSink {
@@ -236,8 +235,8 @@ Status BundleReader::StreamEntry(const ManifestFile& f, PayloadSink* sink, std::
   }
   const std::string actual = hasher_->FinishHex();
   if (actual != f.sha256) {
-    return Status::HashMismatch(f.path + ": sha256 mismatch (expected " + Short(f.sha256) +
-                                ", got " + Short(actual) + ")");
+    return Status::HashMismatch(f.path + ": sha256 mismatch (expected " + ShortHex(f.sha256) +
+                                ", got " + ShortHex(actual) + ")");
   }
   return Status::Ok();
 }
@@ -297,8 +296,8 @@ Status BundleReader::CheckSmallFile(const ManifestFile& f, const std::string& co
     const Sha256SumLine* line = FindSum(sums, name);
     if (line == nullptr) return Status::Corrupt(f.path + ": no line for " + name);
     if (line->hex != other.sha256) {
-      return Status::HashMismatch(f.path + ": line for " + name + " (" + Short(line->hex) +
-                                  ") does not match the bundled file (" + Short(other.sha256) +
+      return Status::HashMismatch(f.path + ": line for " + name + " (" + ShortHex(line->hex) +
+                                  ") does not match the bundled file (" + ShortHex(other.sha256) +
                                   "); Rancher Desktop would reject it");
     }
   }

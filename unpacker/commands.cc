@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "common/base/strings.h"
 #include "common/cli/progress.h"
 #include "common/format/json_strict.h"
 #include "common/format/minisign.h"
@@ -59,15 +60,6 @@ std::string RateSummary(std::uint64_t bytes, double seconds) {
          FormatBytes(seconds > 0 ? static_cast<std::uint64_t>(bytes / seconds) : bytes) + "/s)";
 }
 
-std::string JoinStrings(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out += sep;
-    out += v[i];
-  }
-  return out;
-}
-
 OrderedJson ManifestSummaryJson(const Preamble& p) {
   const Manifest& m = p.manifest;
   // Cannot throw: these exact bytes already passed ParseJsonStrict in ParseManifest.
@@ -90,9 +82,9 @@ void PrintManifest(const Preamble& p, const std::string& what, std::FILE* out) {
     kubectls.push_back(k.version + " " + std::string(OsName(k.os)) + "/" +
                        std::string(ArchName(k.arch)));
   }
-  std::fprintf(out, "  k3s        %s (%s)\n", JoinStrings(m.k3s_versions, ", ").c_str(),
-               JoinStrings(arches, ", ").c_str());
-  std::fprintf(out, "  kubectl    %s\n", JoinStrings(kubectls, ", ").c_str());
+  std::fprintf(out, "  k3s        %s (%s)\n", Join(m.k3s_versions, ", ").c_str(),
+               Join(arches, ", ").c_str());
+  std::fprintf(out, "  kubectl    %s\n", Join(kubectls, ", ").c_str());
   if (m.format_version >= 2) {
     std::vector<std::string> channels, installers;
     for (const auto& [name, value] : m.k3s_channels) channels.push_back(name + " -> " + value);
@@ -100,9 +92,9 @@ void PrintManifest(const Preamble& p, const std::string& what, std::FILE* out) {
       installers.push_back("Rancher Desktop " + i.version + " " +
                            std::string(RdPlatformName(i.platform)));
     }
-    std::fprintf(out, "  channels   %s\n", channels.empty() ? "-" : JoinStrings(channels, ", ").c_str());
+    std::fprintf(out, "  channels   %s\n", channels.empty() ? "-" : Join(channels, ", ").c_str());
     std::fprintf(out, "  installers %s\n",
-                 installers.empty() ? "-" : JoinStrings(installers, ", ").c_str());
+                 installers.empty() ? "-" : Join(installers, ", ").c_str());
   }
   std::fprintf(out, "  files      %zu, %s\n", m.files.size(), FormatBytes(m.TotalBytes()).c_str());
   for (const auto& f : m.files) {
@@ -192,7 +184,7 @@ void PrintInstallReport(const InstallCommand& cmd, const Destinations& d, const 
   std::fprintf(out, "; %zu unchanged; %zu for other platforms not installed\n",
                r.files_unchanged, r.files_other_platform);
   if (!r.versions_added.empty()) {
-    std::fprintf(out, "k3s-versions.json: added %s\n", JoinStrings(r.versions_added, ", ").c_str());
+    std::fprintf(out, "k3s-versions.json: added %s\n", Join(r.versions_added, ", ").c_str());
   }
 }
 

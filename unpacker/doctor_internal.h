@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base/strings.h"
 #include "common/format/version.h"
 #include "common/rd/installed_rd.h"
 #include "unpacker/doctor.h"
@@ -15,8 +16,6 @@ inline constexpr std::size_t kHashChunk = 1u << 20;
 inline constexpr std::string_view kReinstall = "rdbundle-unpack install KIT.rdbundle";
 inline constexpr std::string_view kOffline =
     "Rancher Desktop downloads it on start, which fails offline";
-
-inline std::string Short(std::string_view hex) { return std::string(hex.substr(0, 12)) + "…"; }
 
 inline std::string Plural(std::size_t n, std::string_view word) {
   return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");

@@ -107,8 +107,8 @@ Result<std::string> CheckSumLine(Doctor& d, const std::vector<Sha256SumLine>& li
     return got.error().message();
   }
   if (*got == line->hex) return std::string();
-  return path + ": sha256 mismatch with " + BaseName(sums) + " (expected " + Short(line->hex) +
-         ", got " + Short(*got) + "): " + consequence;
+  return path + ": sha256 mismatch with " + BaseName(sums) + " (expected " + ShortHex(line->hex) +
+         ", got " + ShortHex(*got) + "): " + consequence;
 }
 
 // The sums file's lines for the binary and the images (hashed with --deep). True when all

@@ -1,6 +1,5 @@
 #include "unpacker/doctor_internal.h"
 
-
 #include <algorithm>
 #include <cctype>
 
@@ -66,12 +65,6 @@ KubectlName ClassifyKubectlName(std::string_view name, TargetOs os) {
   if (os == TargetOs::kWindows && !exe) r.problems.push_back("no \".exe\"");
   if (leading_v) r.problems.push_back("\"v\" before the version");
   return r;
-}
-
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i > 0 ? std::string(sep) : "") + v[i];
-  return out;
 }
 
 // Kubectls kuberlr would find after a rename, and that rename: the cover check's fix for the

@@ -19,4 +19,6 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+std::string ShortHex(std::string_view hex) { return std::string(hex.substr(0, 12)) + "…"; }
+
 }  // namespace rdbundle

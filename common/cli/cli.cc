@@ -374,8 +374,13 @@ int RunCommands(const CommandProgram& program, int argc, char** argv) {
     return 0;
   }
   InstallInterruptHandlers();
-  const std::string cmd = args[0];
-  args.erase(args.begin());
+  // A program of one unnamed command (in one or more forms) has no command word.
+  const bool single =
+      !program.commands.empty() &&
+      std::all_of(program.commands.begin(), program.commands.end(),
+                  [](const CommandSpec& c) { return c.name.empty(); });
+  const std::string cmd = single ? "" : args[0];
+  if (!single) args.erase(args.begin());
   const Status s = [&]() -> Status {
     RDB_RETURN_IF_ERROR(CheckCommandTables(p));
     // A mistyped command is named before its options are looked at.

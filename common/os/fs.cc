@@ -59,7 +59,7 @@ Result<std::string> ReadRegularFileToString(Fs& fs, const std::string& path,
 }
 
 Status WriteFileAtomic(Fs& fs, const std::string& path, std::string_view content,
-                       std::uint32_t mode) {
+                       std::uint32_t mode, IfExists if_exists) {
   const std::string dir = DirName(path);
   RDB_ASSIGN_OR_RETURN(auto tmp, fs.CreateTemp(dir, ".rdbundle-tmp-"));
   const std::string tmp_path = tmp->path();
@@ -67,7 +67,10 @@ Status WriteFileAtomic(Fs& fs, const std::string& path, std::string_view content
   if (s.ok()) s = tmp->SetMode(mode);
   if (s.ok()) s = tmp->Sync();
   if (s.ok()) s = tmp->Close();
-  if (s.ok()) s = fs.Rename(tmp_path, path);
+  if (s.ok()) {
+    s = if_exists == IfExists::kReplace ? fs.Rename(tmp_path, path)
+                                        : fs.RenameNoReplace(tmp_path, path);
+  }
   if (!s.ok()) {
     tmp.reset();
     (void)fs.RemoveFile(tmp_path);

@@ -211,10 +211,13 @@ Result<std::string> ReadFileToString(Fs& fs, const std::string& path, std::size_
 Result<std::string> ReadRegularFileToString(Fs& fs, const std::string& path,
                                             std::size_t max_bytes);
 
-// Temp file in the same directory, write, fsync, chmod, rename over `path`, fsync the
+// What WriteFileAtomic does when `path` exists: replace it (rename), or fail and leave it
+// (RenameNoReplace: also when another writer creates it meanwhile).
+enum class IfExists { kReplace, kFail };
+// Temp file in the same directory, write, fsync, chmod, rename to `path`, fsync the
 // directory. Never leaves a partial file under `path`; removes the temp file on failure.
 Status WriteFileAtomic(Fs& fs, const std::string& path, std::string_view content,
-                       std::uint32_t mode);
+                       std::uint32_t mode, IfExists if_exists = IfExists::kReplace);
 
 // mkdir -p. Appends each directory it created (outermost first) to `created`, if given, so a
 // caller can roll back; existing directories are not listed. A non-directory in the way fails.

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "common/cli/cli.h"
 #include "common/format/hash.h"
 #include "common/format/version.h"
 #include "common/rd/k3s_versions.h"
@@ -313,6 +314,17 @@ std::vector<std::string> SampleKitBundlePaths(const SampleKitSpec& spec) {
   for (const SampleKubectl& k : spec.kubectls) out.push_back(KubectlBundlePath(k.os, k.arch, k.version));
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Result<std::uint64_t> ParseSizeOption(const std::string& option, const std::string& value) {
+  std::string digits = value;
+  std::uint64_t unit = 1;
+  if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
+    unit = digits.back() == 'K' ? 1ull << 10 : digits.back() == 'M' ? 1ull << 20 : 1ull << 30;
+    digits.pop_back();
+  }
+  RDB_ASSIGN_OR_RETURN(long long n, ParseIntOption(option, digits, 0, 1ll << 40));
+  return static_cast<std::uint64_t>(n) * unit;
 }
 
 }  // namespace rdbundle::testsupport

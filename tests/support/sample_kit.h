@@ -70,6 +70,10 @@ Status WriteSampleKitTo(Fs& fs, const std::string& cache_dir, const std::string&
 // are k3s versions: the packer always generates it), sorted as in the manifest.
 std::vector<std::string> SampleKitBundlePaths(const SampleKitSpec& spec);
 
+// A size on the helper tools' command lines: decimal bytes, or with a K, M or G suffix (KiB,
+// MiB, GiB); kUsage naming --`option` otherwise.
+Result<std::uint64_t> ParseSizeOption(const std::string& option, const std::string& value);
+
 // ---- the pieces, for fuzzers and benchmarks ---------------------------------------------------
 
 // The header WriteSampleKit gives an executable of that platform: ELF64 (linux), Mach-O 64

@@ -1,6 +1,5 @@
 // rdbundle-sample-kit: writes a sample kit (tests/support/sample_kit.h) for the demo and the
 // benchmarks. Prints nothing but errors.
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -30,17 +29,6 @@ Writes a fake but consistent Rancher Desktop offline kit (DIR/cache, DIR/kuberlr
   --seed N                 content seed (default 1)
 )";
 
-Result<std::uint64_t> ParseSize(const std::string& option, const std::string& v) {
-  std::string digits = v;
-  std::uint64_t unit = 1;
-  if (!v.empty() && (v.back() == 'K' || v.back() == 'M' || v.back() == 'G')) {
-    unit = v.back() == 'K' ? 1ull << 10 : v.back() == 'M' ? 1ull << 20 : 1ull << 30;
-    digits.pop_back();
-  }
-  RDB_ASSIGN_OR_RETURN(long long n, ParseIntOption(option, digits, 0, 1ll << 40));
-  return static_cast<std::uint64_t>(n) * unit;
-}
-
 Result<SampleKubectl> ParseKubectl(const std::string& s) {
   const auto a = s.find('/'), b = a == std::string::npos ? a : s.find('/', a + 1);
   if (b == std::string::npos) return Status::Usage("--kubectl " + s + ": expected X.Y.Z/OS/ARCH");
@@ -68,13 +56,13 @@ Status ApplyLists(const ParsedArgs& a, SampleKitSpec& spec) {
 
 Status ApplySizes(const ParsedArgs& a, SampleKitSpec& spec) {
   if (auto v = a.Get("binary-bytes")) {
-    RDB_ASSIGN_OR_RETURN(spec.binary_bytes, ParseSize("binary-bytes", *v));
+    RDB_ASSIGN_OR_RETURN(spec.binary_bytes, ParseSizeOption("binary-bytes", *v));
   }
   if (auto v = a.Get("images-bytes")) {
-    RDB_ASSIGN_OR_RETURN(spec.images_bytes, ParseSize("images-bytes", *v));
+    RDB_ASSIGN_OR_RETURN(spec.images_bytes, ParseSizeOption("images-bytes", *v));
   }
   if (auto v = a.Get("kubectl-bytes")) {
-    RDB_ASSIGN_OR_RETURN(spec.kubectl_bytes, ParseSize("kubectl-bytes", *v));
+    RDB_ASSIGN_OR_RETURN(spec.kubectl_bytes, ParseSizeOption("kubectl-bytes", *v));
   }
   if (auto v = a.Get("images")) {
     if (*v != "tar.zst" && *v != "tar") return Status::Usage("--images must be tar.zst or tar");
@@ -88,47 +76,59 @@ Status ApplySizes(const ParsedArgs& a, SampleKitSpec& spec) {
   return Status::Ok();
 }
 
-Status Run(const std::vector<std::string>& args) {
-  const std::vector<OptionSpec> specs = {
-      {.name = "k3s", .value = "VERSION", .repeatable = true, .commands = kAllCommands},
-      {.name = "no-k3s", .commands = kAllCommands},
-      {.name = "arch", .value = "ARCH", .repeatable = true, .commands = kAllCommands},
-      {.name = "kubectl", .value = "X.Y.Z/OS/ARCH", .repeatable = true, .commands = kAllCommands},
-      {.name = "no-kubectl", .commands = kAllCommands},
-      {.name = "binary-bytes", .value = "N", .commands = kAllCommands},
-      {.name = "images-bytes", .value = "N", .commands = kAllCommands},
-      {.name = "kubectl-bytes", .value = "N", .commands = kAllCommands},
-      {.name = "images", .value = "tar.zst|tar", .commands = kAllCommands},
-      {.name = "no-versions-json", .commands = kAllCommands},
-      {.name = "extra-listed", .value = "VERSION", .repeatable = true, .commands = kAllCommands},
-      {.name = "seed", .value = "N", .commands = kAllCommands},
-      {.name = "cache-dir", .value = "D", .commands = kAllCommands},
-      {.name = "kuberlr-dir", .value = "K", .commands = kAllCommands},
+// Two forms: DIR, or --cache-dir D --kuberlr-dir K.
+enum : CommandSet { kToDir = 1, kToDirs = 2 };
+constexpr CommandSet kBoth = kToDir | kToDirs;
+
+std::vector<OptionSpec> Options() {
+  return {
+      {.name = "help", .short_name = 'h', .commands = kAllCommands, .help = "show this help"},
+      {.name = "k3s", .value = "VERSION", .repeatable = true, .commands = kBoth},
+      {.name = "no-k3s", .commands = kBoth},
+      {.name = "arch", .value = "ARCH", .repeatable = true, .commands = kBoth},
+      {.name = "kubectl", .value = "X.Y.Z/OS/ARCH", .repeatable = true, .commands = kBoth},
+      {.name = "no-kubectl", .commands = kBoth},
+      {.name = "binary-bytes", .value = "N", .commands = kBoth},
+      {.name = "images-bytes", .value = "N", .commands = kBoth},
+      {.name = "kubectl-bytes", .value = "N", .commands = kBoth},
+      {.name = "images", .value = "tar.zst|tar", .commands = kBoth},
+      {.name = "no-versions-json", .commands = kBoth},
+      {.name = "extra-listed", .value = "VERSION", .repeatable = true, .commands = kBoth},
+      {.name = "seed", .value = "N", .commands = kBoth},
+      {.name = "cache-dir", .value = "D", .commands = kToDirs},
+      {.name = "kuberlr-dir", .value = "K", .commands = kToDirs},
   };
-  RDB_ASSIGN_OR_RETURN(ParsedArgs a, ParseArgs(args, specs));
+}
+
+Result<SampleKitSpec> Spec(const ParsedArgs& a) {
   SampleKitSpec spec;
   RDB_RETURN_IF_ERROR(ApplyLists(a, spec));
   RDB_RETURN_IF_ERROR(ApplySizes(a, spec));
-  if (a.positional().size() == 1 && !a.Has("cache-dir") && !a.Has("kuberlr-dir")) {
-    return WriteSampleKit(DefaultFs(), a.positional()[0], spec);
-  }
-  if (a.positional().empty() && a.Has("cache-dir") && a.Has("kuberlr-dir")) {
-    return WriteSampleKitTo(DefaultFs(), *a.Get("cache-dir"), *a.Get("kuberlr-dir"), spec);
-  }
-  return Status::Usage("give DIR, or --cache-dir and --kuberlr-dir (see --help)");
+  return spec;
+}
+
+Status ToDir(const ParsedArgs& a) {
+  RDB_ASSIGN_OR_RETURN(SampleKitSpec spec, Spec(a));
+  return WriteSampleKit(DefaultFs(), a.positional()[0], spec);
+}
+
+Status ToDirs(const ParsedArgs& a) {
+  if (!a.Has("kuberlr-dir")) return Status::Usage("--cache-dir needs --kuberlr-dir");
+  RDB_ASSIGN_OR_RETURN(SampleKitSpec spec, Spec(a));
+  return WriteSampleKitTo(DefaultFs(), *a.Get("cache-dir"), *a.Get("kuberlr-dir"), spec);
 }
 
 }  // namespace
 }  // namespace rdbundle::testsupport
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::fputs(rdbundle::testsupport::kUsage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  rdbundle::Status s = rdbundle::testsupport::Run(args);
-  if (s.ok()) return 0;
-  std::fprintf(stderr, "rdbundle-sample-kit: %s\n", s.message().c_str());
-  return static_cast<int>(s.exit_code());
+  namespace ts = rdbundle::testsupport;
+  return rdbundle::RunCommandProgram(
+      {"rdbundle-sample-kit", ts::kUsage,
+       {{.id = ts::kToDir, .operands = {"DIR"}, .summary = "write DIR/cache and DIR/kuberlr",
+         .run = ts::ToDir},
+        {.id = ts::kToDirs, .when = "cache-dir", .summary = "write into two directories",
+         .run = ts::ToDirs}},
+       ts::Options()},
+      argc, argv);
 }

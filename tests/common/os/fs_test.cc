@@ -62,6 +62,17 @@ TEST(FsTest, WriteFileAtomicReplacesAndLeavesNoTemp) {
   EXPECT_EQ(fs.Stat(path)->mode, 0644u);
 }
 
+TEST(FsTest, WriteFileAtomicFailModeKeepsTheFile) {
+  ScopedTempDir tmp;
+  Fs& fs = DefaultFs();
+  const std::string path = tmp.Sub("key");
+  ASSERT_TRUE(WriteFileAtomic(fs, path, "first", 0600, IfExists::kFail).ok());
+  EXPECT_EQ(fs.Stat(path)->mode, 0600u);
+  EXPECT_FALSE(WriteFileAtomic(fs, path, "second", 0600, IfExists::kFail).ok());
+  EXPECT_EQ(ReadFileOrDie(path), "first");
+  EXPECT_EQ(fs.ListDir(tmp.path()).value(), std::vector<std::string>{"key"});
+}
+
 TEST(FsTest, ReadFileToStringCaps) {
   ScopedTempDir tmp;
   WriteFileOrDie(tmp.Sub("big"), std::string(100, 'x'));
