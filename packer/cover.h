@@ -1,6 +1,6 @@
 // Will kubectl work offline with every k3s version in the bundle? kuberlr picks a kubectl within
-// one minor of the server and otherwise downloads one, which fails offline (the doc's 1.19.16
-// scenario; ../shared/docs/rancher-desktop-offline.md sections 1 and 5).
+// one minor of the server and otherwise downloads one, which fails offline (the 1.19.16
+// scenario of docs/rancher-desktop.md#version-skew).
 //
 // The bundle's kubectls of one platform (os, arch) run on one kind of machine, and a kubectl for
 // another platform is of no use there. So the check is per platform the bundle carries kubectls

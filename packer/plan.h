@@ -5,9 +5,9 @@
 //    tags, older +k3sN builds, releases missing assets, versions below v1.25.3);
 //  - per arch the three files RD needs: the binary, sha256sum-<arch>.txt, and the images
 //    (.tar.zst preferred, else .tar; never .tar.gz), with their sizes from the release list;
-//  - the fewest kubectls that serve every chosen k3s minor within one minor (doc section 5,
-//    MinimalKubectlCover), each the newest patch of its minor (<kubectl-url>/stable-X.Y.txt),
-//    for each kubectl platform;
+//  - the fewest kubectls that serve every chosen k3s minor within one minor
+//    (docs/rancher-desktop.md#version-skew, MinimalKubectlCover), each the newest patch of its
+//    minor (<kubectl-url>/stable-X.Y.txt), for each kubectl platform;
 //  - Rancher Desktop installers (--rd-installer VERSION|latest, --rd-platform P): the release
 //    asset per platform (rd_release.h), its size from RD's release list;
 //  - what each channel will point to after install (RD's own channels for bundled versions);

@@ -1,4 +1,4 @@
-// Where k3s and kubectl come from (../shared/docs/rancher-desktop-offline.md section 3), all
+// Where k3s and kubectl come from (docs/rancher-desktop.md#upstream-sources), all
 // overridable for internal mirrors, and the download dir that keeps what was fetched.
 //
 // Download dir layout (a `build --from`-shaped tree plus the upstream metadata):

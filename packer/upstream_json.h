@@ -1,7 +1,7 @@
 // The upstream inputs `rdbundle-pack` builds k3s-versions.json from: the k3s channel server and
 // GitHub's release list, read the way Rancher Desktop's K3sHelper.updateCache reads them
-// (docs/rancher-desktop.md, "k3s-versions.json"). Packer only: the offline side never parses
-// upstream documents.
+// (docs/rancher-desktop.md#k3s-versionsjson and #upstream-sources). Packer only: the offline
+// side never parses upstream documents.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // `rdbundle-unpack doctor`: checks an offline Rancher Desktop setup (RD's k3s cache,
 // k3s-versions.json, kuberlr's kubectls) and says exactly what is missing, before the user
-// goes offline. Facts: ../shared/docs/rancher-desktop-offline.md sections 2, 4 and 5.
+// goes offline. Facts: docs/rancher-desktop.md#cache-directory, #per-version-directory,
+// #k3s-versionsjson, #kuberlr and #version-skew.
 //
 // Every finding is one item {check, subject, status, message, fix?}. The check names and the
 // JSON layout (FormatDoctorJson) are a stable interface:

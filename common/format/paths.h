@@ -1,6 +1,6 @@
 // The bundle's payload path schema (format-spec "Paths") and the names of the files Rancher
 // Desktop and kuberlr read, which the schema is made of.
-// Facts: ../shared/docs/rancher-desktop-offline.md sections 2 and 4. Spec: format-spec/ "Paths".
+// Facts: docs/rancher-desktop.md#per-version-directory and #kuberlr. Spec: format-spec/ "Paths".
 #pragma once
 
 #include <array>
@@ -26,13 +26,13 @@ Result<Arch> ParseArch(std::string_view s);
 TargetOs HostOs();
 Arch HostArch();
 
-// ---- files inside CACHE/k3s/<version>/ (doc 2.1) --------------------------------------------
+// ---- files inside CACHE/k3s/<version>/ (docs/rancher-desktop.md#per-version-directory)
 std::string K3sBinaryName(Arch arch);  // "k3s" | "k3s-arm64"
 std::string K3sSumsName(Arch arch);    // "sha256sum-<arch>.txt"
 // Image archive names in RD's order of preference: ".tar.zst" first, then ".tar".
 std::array<std::string, 2> K3sImagesNames(Arch arch);
 
-// ---- kuberlr (doc 4) --------------------------------------------------------------------------
+// ---- kuberlr (docs/rancher-desktop.md#kuberlr) --------------------------------------------------
 std::string KuberlrPlatformDir(TargetOs os, Arch arch);  // "darwin-arm64", never "aarch64"
 // "kubectl1.30.4", "kubectl1.30.4.exe" on windows. `version` is "X.Y.Z" (no v).
 std::string KubectlFileName(std::string_view version, TargetOs os);

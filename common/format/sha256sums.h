@@ -1,5 +1,6 @@
-// The upstream k3s checksum file, sha256sum-<arch>.txt (doc section 2.1): one line per release
-// asset of that arch, "<64 lowercase hex>  <file name>\n", as GNU sha256sum writes it (the k3s
+// The upstream k3s checksum file, sha256sum-<arch>.txt
+// (docs/rancher-desktop.md#per-version-directory): one line per release asset of that arch,
+// "<64 lowercase hex>  <file name>\n", as GNU sha256sum writes it (the k3s
 // release workflow concatenates `sha256sum` outputs, images first and the binary last). RD
 // hashes the k3s binary and the image archive it uses and compares them with these lines on
 // every start (k3sHelper.ts ensureK3sImages), so the file is carried byte for byte and only

@@ -1,5 +1,5 @@
 // k3s and kubectl version strings, their order, and the kubectl version-skew rule.
-// Facts: ../shared/docs/rancher-desktop-offline.md sections 5 and 6.
+// Facts: docs/rancher-desktop.md#version-skew; the strings are k3s's and Kubernetes' tags.
 //
 // Every parser here is strict: the strings name directories and files on the user's machine
 // (CACHE/k3s/<k3s version>/, ~/.kuberlr/<platform>/kubectl<X.Y.Z>), so there is exactly one

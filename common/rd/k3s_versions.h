@@ -1,6 +1,6 @@
 // CACHE/k3s-versions.json: the list Rancher Desktop's Kubernetes version menu is built from.
 // The upstream inputs the packer builds it from are in packer/upstream_json.h.
-// Facts: ../shared/docs/rancher-desktop-offline.md sections 2.2 and 3; behaviour matched from
+// Facts: docs/rancher-desktop.md#k3s-versionsjson and #upstream-sources; behaviour matched from
 // rancher-sandbox/rancher-desktop pkg/rancher-desktop/backend/k3sHelper.ts (K3sHelper.readCache,
 // writeCache, processVersion, updateCache, filenames) as cited in k3s_versions.cc.
 #pragma once

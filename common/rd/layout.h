@@ -1,5 +1,5 @@
 // Where Rancher Desktop and kuberlr keep their files on a machine: the destination roots an
-// install writes below (docs/rancher-desktop.md, "Cache directory" and "kuberlr").
+// install writes below (docs/rancher-desktop.md#cache-directory and #kuberlr).
 #pragma once
 
 #include <functional>

@@ -30,7 +30,8 @@ std::map<Minor, KubectlVersion> NewestPerMinor(const std::vector<KubectlVersion>
   return newest;
 }
 
-// The kubectl to serve server minor u: minor u+1, else u, else u-1 (doc section 5).
+// The kubectl to serve server minor u: minor u+1, else u, else u-1
+// (docs/rancher-desktop.md#version-skew).
 std::optional<KubectlVersion> PickFor(Minor u, const std::map<Minor, KubectlVersion>& newest) {
   for (int delta : {1, 0, -1}) {
     if ((delta > 0 && u.minor == INT_MAX) || (delta < 0 && u.minor == INT_MIN)) continue;

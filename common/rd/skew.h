@@ -1,5 +1,5 @@
 // The kubectl version-skew rule and the smallest kubectl set that serves a set of k3s minors
-// (docs/rancher-desktop.md, "Version skew").
+// (docs/rancher-desktop.md#version-skew).
 #pragma once
 
 #include <vector>
@@ -8,7 +8,7 @@
 
 namespace rdbundle {
 
-// Version skew rule (doc section 5): kubectl X.Y serves API servers X.(Y-1) .. X.(Y+1).
+// Version skew rule: kubectl X.Y serves API servers X.(Y-1) .. X.(Y+1).
 bool KubectlServes(const KubectlVersion& kubectl, Minor server);
 
 // Result of MinimalKubectlCover. Both lists are sorted ascending and free of duplicates.
@@ -17,7 +17,7 @@ struct KubectlCover {
   std::vector<Minor> uncovered;        // server minors no available kubectl can serve
 };
 
-// A smallest set of kubectls from `available` that serves every server minor (doc section 5).
+// A smallest set of kubectls from `available` that serves every server minor.
 // Greedy from the lowest uncovered server minor u: take kubectl minor u+1 if available, else u,
 // else u-1 (which still serves u); of that minor the newest available patch; it covers every
 // server minor within +-1. This is optimal: every cover needs a kubectl in [u-1, u+1], and the

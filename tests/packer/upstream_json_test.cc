@@ -31,7 +31,7 @@ std::vector<K3sVersion> K3s(const std::vector<std::string>& texts) {
 
 using Channels = std::map<std::string, std::string>;
 
-// The example of doc section 2.2, as RD writes it.
+// The example of docs/rancher-desktop.md#k3s-versionsjson, as RD writes it.
 constexpr const char* kDocExample =
     R"({"cacheVersion":2,
  "versions":["v1.25.16+k3s1","v1.30.4+k3s1","v1.31.1+k3s1"],

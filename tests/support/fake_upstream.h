@@ -2,7 +2,7 @@
 // that tests the network ever leaves this machine.
 //
 // WriteFakeUpstream generates the tree (files from tests/support/sample_kit.h, metadata in the
-// upstream formats of ../shared/docs/rancher-desktop-offline.md section 3):
+// upstream formats of docs/rancher-desktop.md#upstream-sources):
 //   ROOT/v1-release/channels                      channel server (Rancher API collection)
 //   ROOT/repos/k3s-io/k3s/releases.paged.json     release list (GitHub API format), served
 //                                                 page by page (?per_page=&page=, Link header)
