@@ -15,7 +15,9 @@ change of the file):
   {"/path": {"status_always": 500}}   every request gets this status
   {"/path": {"reset_after": 1000}}    send the headers and 1000 bytes, then reset the
                                       connection (TCP RST) -- on the first "times" requests
-  {"/path": {"delay": 2.5}}           wait before answering -- on the first "times" requests
+  {"/path": {"delay": 2.5}}           wait before answering -- on the first "times" requests;
+                                      logged when the wait starts, with status 0 (a client
+                                      that gives up meanwhile never gets an answer)
   {"/path": {"corrupt": true}}        serve different bytes (the first byte flipped)
   {"/path": {"missing": true}}        404
   {"/path": {"redirect": "URL"}}      302 to URL
@@ -116,6 +118,7 @@ class Handler(BaseHTTPRequestHandler):
         fault, n = state.faults(path)
         times = int(fault.get("times", 1))
         if "delay" in fault and n <= times:
+            self.logged()
             time.sleep(float(fault["delay"]))
         statuses = fault.get("status", [])
         if n <= len(statuses):
