@@ -23,12 +23,6 @@ std::string ReadTestdata(const std::string& rel) {
   return out.str();
 }
 
-std::vector<K3sVersion> K3s(const std::vector<std::string>& texts) {
-  std::vector<K3sVersion> out;
-  for (const auto& t : texts) out.push_back(*ParseK3sVersion(t));
-  return out;
-}
-
 using Channels = std::map<std::string, std::string>;
 
 // The example of docs/rancher-desktop.md#k3s-versionsjson, as RD writes it.

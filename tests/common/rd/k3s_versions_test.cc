@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,14 +12,6 @@ namespace rdbundle {
 namespace {
 
 constexpr const char* kWhat = "k3s-versions.json";
-
-std::string ReadTestdata(const std::string& rel) {
-  std::ifstream in(std::string(RDB_TESTDATA_DIR) + "/" + rel, std::ios::binary);
-  EXPECT_TRUE(in.good()) << rel;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::vector<K3sVersion> K3s(const std::vector<std::string>& texts) {
   std::vector<K3sVersion> out;

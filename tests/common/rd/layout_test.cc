@@ -59,12 +59,16 @@ TEST(LayoutTest, ThisHostIsOneDecision) {
   DestinationOptions o;
   auto d = ResolveDestinations(o, env);
   EXPECT_TRUE(d->is_host);
-  if (HostOs() == TargetOs::kLinux) EXPECT_EQ(d->cache_dir, xdg);
+  if (HostOs() == TargetOs::kLinux) {
+    EXPECT_EQ(d->cache_dir, xdg);
+  }
 
   o.home = "/home/u/";  // the user's own home, named
   d = ResolveDestinations(o, env);
   EXPECT_TRUE(d->is_host);
-  if (HostOs() == TargetOs::kLinux) EXPECT_EQ(d->cache_dir, xdg);
+  if (HostOs() == TargetOs::kLinux) {
+    EXPECT_EQ(d->cache_dir, xdg);
+  }
   o.cache_dir = d->cache_dir;  // the directories this machine uses, named
   o.kuberlr_dir = "/home/u/.kuberlr";
   EXPECT_TRUE(ResolveDestinations(o, env)->is_host);
