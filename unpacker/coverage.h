@@ -1,5 +1,6 @@
-// "Does every cached k3s version have a kubectl within one minor?" (offline doc sections 1, 5):
-// the check `install` runs at its end and `doctor` runs on demand.
+// "Does every cached k3s version have a kubectl within one minor?"
+// (docs/rancher-desktop.md#version-skew): the check `install` runs at its end and `doctor` runs
+// on demand.
 #pragma once
 
 #include <optional>
@@ -61,7 +62,7 @@ CoverageReport CheckKubectlCoverage(const std::vector<K3sVersion>& k3s,
 // The suggestion that serves `server`, or nullptr (when `server` is covered already).
 const KubectlSuggestion* SuggestionFor(const CoverageReport& report, Minor server);
 
-// "1.18-1.20": the kubectl minors that serve `server` (doc section 5).
+// "1.18-1.20": the kubectl minors that serve `server` (docs/rancher-desktop.md#version-skew).
 std::string KubectlWindow(Minor server);
 
 // The connected-side command that brings `suggested` for one platform, e.g.

@@ -62,7 +62,8 @@ bool RequireFile(Doctor& d, const K3sVersion& v, const std::string& path,
   return false;
 }
 
-// RD's choice of images file: the first of .tar.zst, .tar that exists (doc 2.1).
+// RD's choice of images file: the first of .tar.zst, .tar that exists
+// (docs/rancher-desktop.md#per-version-directory).
 std::string FindImages(Fs& fs, const std::string& dir, Arch arch) {
   for (const auto& name : K3sImagesNames(arch)) {
     if (fs.Stat(JoinPath(dir, name)).has_value()) return JoinPath(dir, name);
@@ -173,7 +174,7 @@ Status CheckK3sVersionDir(Doctor& d, const K3sVersion& v, const std::string& dir
 void CheckInstalledRd(Doctor& d) {
   // Shown in the report's header (FormatDoctorText, "rancherDesktop" in JSON); an item only
   // when its rules are older than the ones rdbundle follows.
-  d.rd = DetectInstalledRd(d.fs, d.dest(), TargetIsHost(d.cmd.dest), d.env.getenv);
+  d.rd = DetectInstalledRd(d.fs, d.dest(), d.env.getenv);
   d.report.rd = d.rd;
   if (d.rd && d.rd->version && !RdHasBuiltinVersionList(*d.rd->version)) {
     const std::string oldest = kOldestRdFollowed.ToString();

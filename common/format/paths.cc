@@ -127,9 +127,10 @@ Result<RdPlatform> ParseRdPlatform(std::string_view s) {
                        " (use windows, darwin-arm64, darwin-amd64 or linux)");
 }
 
-// The release asset names, from rancher-sandbox/rancher-desktop's GitHub releases (offline doc
-// 8): packaging names the MSI "Rancher.Desktop.Setup.<v>.msi", the dmgs
-// "Rancher.Desktop-<v>.<aarch64|x86_64>.dmg" and the Linux zip "rancher-desktop-linux-v<v>.zip".
+// The release asset names, from rancher-sandbox/rancher-desktop's GitHub releases
+// (docs/rancher-desktop.md#rd-installer): packaging names the MSI
+// "Rancher.Desktop.Setup.<v>.msi", the dmgs "Rancher.Desktop-<v>.<aarch64|x86_64>.dmg" and the
+// Linux zip "rancher-desktop-linux-v<v>.zip".
 std::string RdInstallerAssetName(std::string_view rd_version, RdPlatform p) {
   const std::string v(rd_version);
   switch (p) {

@@ -37,7 +37,7 @@ std::string KuberlrPlatformDir(TargetOs os, Arch arch);  // "darwin-arm64", neve
 // "kubectl1.30.4", "kubectl1.30.4.exe" on windows. `version` is "X.Y.Z" (no v).
 std::string KubectlFileName(std::string_view version, TargetOs os);
 
-// ---- Rancher Desktop installers (doc 8; format-spec v2 "installers/") -----------------------
+// ---- Rancher Desktop installers (docs/rancher-desktop.md#rd-installer; format-spec v2) -------
 // The platforms RD publishes an installer for. RD ships no Windows arm64 and no Linux arm64
 // build, so there is no such platform.
 enum class RdPlatform { kWindows, kDarwinArm64, kDarwinAmd64, kLinux };

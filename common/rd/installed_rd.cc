@@ -71,8 +71,9 @@ std::optional<RdVersion> ParseDpkgStatusVersion(std::string_view status) {
   return std::nullopt;
 }
 
-std::optional<InstalledRd> DetectInstalledRd(Fs& fs, const Destinations& dest, bool host,
+std::optional<InstalledRd> DetectInstalledRd(Fs& fs, const Destinations& dest,
                                              const GetEnvFn& getenv) {
+  const bool host = dest.is_host;
   auto exists = [&](const std::string& p) { return fs.Stat(p).has_value(); };
   switch (dest.os) {
     case TargetOs::kDarwin: {

@@ -1,6 +1,6 @@
 // Which Rancher Desktop is installed for a target (issue 14 item 8), so doctor applies that
 // version's rules (rd_rules.h: minimum k3s version, built-in version list).
-// Where RD installs (offline doc 8 and RD's packaging):
+// Where RD installs (docs/rancher-desktop.md#rd-installer and RD's packaging):
 //   macOS:   /Applications/Rancher Desktop.app/Contents/Info.plist (also ~/Applications):
 //            CFBundleShortVersionString (electron-builder writes an XML plist)
 //   Linux:   the deb or rpm package "rancher-desktop", files in /opt/rancher-desktop; the
@@ -35,11 +35,11 @@ std::optional<RdVersion> ParseInfoPlistVersion(std::string_view plist);
 // "Field: value" lines; Status "install ok installed"), leading X.Y.Z of its Version.
 std::optional<RdVersion> ParseDpkgStatusVersion(std::string_view status);
 
-// Looks for RD where it installs for `dest.os`. `host` is true when dest is this machine's own
-// setup (macOS /Applications and Linux package files are then read from this machine); for
-// another home (a mounted Windows home from WSL: <home>/../..) only the home-relative places and,
-// on Windows, <drive>/Program Files are looked at. nullopt: no RD found.
-std::optional<InstalledRd> DetectInstalledRd(Fs& fs, const Destinations& dest, bool host,
+// Looks for RD where it installs for `dest.os`. For this machine's own setup (dest.is_host),
+// macOS /Applications and Linux package files are read from this machine; for another home (a
+// mounted Windows home from WSL: <home>/../..) only the home-relative places and, on Windows,
+// <drive>/Program Files are looked at. nullopt: no RD found.
+std::optional<InstalledRd> DetectInstalledRd(Fs& fs, const Destinations& dest,
                                              const GetEnvFn& getenv);
 
 }  // namespace rdbundle

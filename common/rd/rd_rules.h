@@ -2,7 +2,8 @@
 // the CACHE/k3s/<version>/ directories, per RD version, so install and doctor can leave a cache
 // RD really uses offline. Each rule quotes the RD source it follows (rancher-sandbox/
 // rancher-desktop, pkg/rancher-desktop/backend/k3sHelper.ts and kube/wsl.ts, checked at v1.24.0
-// and HEAD d0484373f, and the tags named). Facts: ../shared/docs/rancher-desktop-offline.md 2, 7.
+// and HEAD d0484373f, and the tags named). Facts: docs/rancher-desktop.md#k3s-versionsjson and
+// #rd-rules-by-version.
 #pragma once
 
 #include <map>
