@@ -1,5 +1,5 @@
 // Rancher Desktop's own releases, for carrying RD itself (issue 14, format-spec/rdbundle-v2.md):
-// the pure parts (no network). Facts: ../shared/docs/rancher-desktop-offline.md section 8.
+// the pure parts (no network). Facts: docs/rancher-desktop.md#rd-installer.
 //   - every GitHub release of rancher-sandbox/rancher-desktop has, per platform, one installer
 //     asset (RdInstallerAssetName) and "<asset>.sha512sum" next to it, in `sha512sum --check`
 //     format; RD's own updater refuses an asset without one

@@ -9,7 +9,8 @@ const std::string kHex(128, 'a');
 constexpr const char* kMsi = "Rancher.Desktop.Setup.1.19.3.msi";
 
 TEST(RdReleaseTest, Sha512SumFile) {
-  // sha512sum --check format, as RD publishes "<asset>.sha512sum" (doc section 8).
+  // sha512sum --check format, as RD publishes "<asset>.sha512sum"
+  // (docs/rancher-desktop.md#rd-installer).
   EXPECT_EQ(*ParseSha512Sum(kHex + "  " + kMsi + "\n", kMsi, "x"), kHex);
   EXPECT_EQ(*ParseSha512Sum(std::string(128, 'A') + " *" + kMsi + "\r\n", kMsi, "x"), kHex);
   EXPECT_EQ(*ParseSha512Sum(std::string(128, 'b') + "  other\n" + kHex + "  " + kMsi, kMsi, "x"),

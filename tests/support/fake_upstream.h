@@ -13,7 +13,7 @@
 //   ROOT/kubectl/release/v<X.Y.Z>/bin/<os>/<arch>/kubectl[.exe]{,.sha256}
 //   ROOT/repos/rancher-sandbox/rancher-desktop/releases.paged.json   RD's release list
 //   ROOT/releases/rd/v<X.Y.Z>/<installer asset>{,.sha512sum}        RD's installers
-//                                                 (doc section 8; sha512sum --check format)
+//                         (docs/rancher-desktop.md#rd-installer; sha512sum --check format)
 // so that the packer's base URLs are
 //   --channel-url      http://127.0.0.1:<port>/v1-release/channels
 //   --k3s-release-url  http://127.0.0.1:<port>/releases/k3s
