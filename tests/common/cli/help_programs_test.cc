@@ -222,9 +222,10 @@ TEST_P(HelpPrograms, CompletionScriptsParse) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tools, HelpPrograms, ::testing::Values(kPack, kUnpack),
-                         [](const auto& info) {
-                           return std::string(info.param.name) == "rdbundle-pack" ? "Pack"
-                                                                                   : "Unpack";
+                         [](const auto& test_info) {  // gtest's macro has an `info`
+                           return std::string(test_info.param.name) == "rdbundle-pack"
+                                      ? "Pack"
+                                      : "Unpack";
                          });
 
 }  // namespace
