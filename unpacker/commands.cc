@@ -224,8 +224,8 @@ Status RunInstall(Fs& fs, const InstallCommand& cmd, std::FILE* out) {
   InstallOptions opts{dest, cmd.dry_run, cmd.all_platforms, cmd.force};
   // The installed RD's rules (minimum k3s version, built-in list) when the target is this
   // machine; for another home (a mounted one) the current rules.
-  if (TargetIsHost(cmd.dest)) {
-    if (auto rd = DetectInstalledRd(fs, dest, true, GetEnvReal)) opts.rd = rd->version;
+  if (dest.is_host) {
+    if (auto rd = DetectInstalledRd(fs, dest, GetEnvReal)) opts.rd = rd->version;
   }
   Installer installer(fs, opts);
   RDB_RETURN_IF_ERROR(installer.Prepare(*b.preamble));
