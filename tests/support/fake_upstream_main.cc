@@ -25,9 +25,9 @@ enum : CommandSet { kWrite = 1 };
 std::vector<OptionSpec> Options() {
   return {
       {.name = "help", .short_name = 'h', .commands = kAllCommands, .help = "show this help"},
-      {.name = "binary-bytes", .value = "N", .commands = kWrite, .help = "each k3s binary"},
-      {.name = "images-bytes", .value = "N", .commands = kWrite, .help = "each images archive"},
-      {.name = "kubectl-bytes", .value = "N", .commands = kWrite, .help = "each kubectl"},
+      {.name = "binary-bytes", .value = "N", .commands = kWrite, .help = "size of each k3s binary (default 64K)"},
+      {.name = "images-bytes", .value = "N", .commands = kWrite, .help = "size of each images archive (default 192K)"},
+      {.name = "kubectl-bytes", .value = "N", .commands = kWrite, .help = "size of each kubectl (default 48K)"},
   };
 }
 
