@@ -67,7 +67,7 @@ build_target() {
   [ $TOOLS_ONLY = 1 ] || ! with_tests "$t" && what=(--target rdbundle-pack rdbundle-unpack)
   local logf; logf=$(mktemp)
   if ! cmake --build "$dir" -j "$JOBS" "${what[@]}" >"$logf" 2>&1; then
-    grep -v '^\[' "$logf" | head -150 >&2; rm -f "$logf"; die "$t: build failed ($dir)"
+    awk '!/^\[/ && n++ < 150' "$logf" >&2; rm -f "$logf"; die "$t: build failed ($dir)"
   fi
   rm -f "$logf"
   local ext=""; [[ $t == windows-* ]] && ext=.exe
