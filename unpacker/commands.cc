@@ -9,6 +9,7 @@
 #include "common/format/minisign.h"
 #include "common/os/platform.h"
 #include "common/rd/installed_rd.h"
+#include "common/rd/rd_installer.h"
 #include "unpacker/bundle_reader.h"
 #include "unpacker/coverage.h"
 #include "unpacker/installer.h"
@@ -162,10 +163,33 @@ const char* ActionName(FileAction a) {
     case FileAction::kWrite: return "write";
     case FileAction::kUnchanged: return "unchanged";
     case FileAction::kOtherPlatform: return "skip (other platform)";
-    case FileAction::kNotPlaced: return "skip (Rancher Desktop installer, verified)";
     case FileAction::kMerge: return "merge";
   }
   return "";
+}
+
+// Each carried Rancher Desktop installer: where it is and what to do with it; the others were
+// for another platform.
+void PrintInstallerSteps(const InstallReport& r, std::FILE* out) {
+  for (const auto& p : r.plan) {
+    if (p.file->role != FileRole::kRdInstaller) continue;
+    auto where = ClassifyPayloadPath(p.file->path);
+    if (!where.has_value()) continue;
+    auto version = ParseRdVersion(where->rd_version);
+    if (!version.has_value()) continue;
+    const std::string platform(RdPlatformName(*where->rd_platform));
+    if (p.action == FileAction::kOtherPlatform) {
+      std::fprintf(out, "Rancher Desktop %s for %s: not placed (another platform; "
+                   "--all-platforms places it)\n", where->rd_version.c_str(), platform.c_str());
+      continue;
+    }
+    std::fprintf(out, "Rancher Desktop %s for %s: %s%s\n", where->rd_version.c_str(),
+                 platform.c_str(), p.final_path.c_str(),
+                 p.action == FileAction::kUnchanged ? " (already there)" : "");
+    for (const auto& step : RdInstallerNextSteps(*where->rd_platform, *version, p.final_path)) {
+      std::fprintf(out, "  %s\n", step.c_str());
+    }
+  }
 }
 
 void PrintInstallReport(const InstallCommand& cmd, const Destinations& d, const InstallReport& r,
@@ -186,6 +210,7 @@ void PrintInstallReport(const InstallCommand& cmd, const Destinations& d, const 
   if (!r.versions_added.empty()) {
     std::fprintf(out, "k3s-versions.json: added %s\n", Join(r.versions_added, ", ").c_str());
   }
+  PrintInstallerSteps(r, out);
 }
 
 // The RD doc's failure scenario: a cached k3s version with no kubectl within one minor.
@@ -222,6 +247,11 @@ Status RunInstall(Fs& fs, const InstallCommand& cmd, std::FILE* out) {
   }
   RDB_ASSIGN_OR_RETURN(OpenBundle b, Open(fs, cmd.read));
   InstallOptions opts{dest, cmd.dry_run, cmd.all_platforms, cmd.force};
+  if (cmd.installers_dir) {
+    opts.installers_dir = *cmd.installers_dir;
+  } else if (!dest.home.empty()) {
+    opts.installers_dir = JoinPath(dest.home, kDefaultInstallersDirName);
+  }
   // The installed RD's rules (minimum k3s version, built-in list) when the target is this
   // machine; for another home (a mounted one) the current rules.
   if (dest.is_host) {

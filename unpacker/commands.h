@@ -34,6 +34,8 @@ struct InstallCommand {
   bool force = false;
   bool require_kubectl_cover = false;
   bool json = false;
+  // --installers-dir; default <home>/rancher-desktop-installers (common/rd/rd_installer.h).
+  std::optional<std::string> installers_dir;
 };
 
 struct ListCommand {

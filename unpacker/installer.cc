@@ -104,26 +104,41 @@ class Installer::Handler final : public PayloadHandler {
   Result<std::unique_ptr<PayloadSink>> Begin(const ManifestFile& f, std::size_t index) override {
     const PlannedFile& p = in_.report_.plan.at(index);
     if (p.action != FileAction::kWrite || in_.opts_.dry_run) return std::unique_ptr<PayloadSink>();
+    if (p.dest == Destination::kInstallers) {
+      // A temporary file in the installers directory itself, renamed in by the commit.
+      RDB_ASSIGN_OR_RETURN(auto file, in_.installers_->CreateTemp(kTempPrefix));
+      const std::string name = BaseName(file->path());
+      in_.installer_temps_[p.name] = name;
+      RDB_RETURN_IF_ERROR(Owned(*in_.installers_, name, file));
+      return std::unique_ptr<PayloadSink>(
+          new StagingSink(*in_.installers_, name, std::move(file), f.mode));
+    }
     RDB_ASSIGN_OR_RETURN(Dir * dir, in_.StagingGroup(p));
     RDB_ASSIGN_OR_RETURN(auto file, dir->CreateNew(p.name, 0600));
-    if (const Owner* o = in_.owner_.get()) {
-      Status s = dir->SetOwner(p.name, *o);
-      if (!s.ok()) {
-        file.reset();
-        (void)dir->Unlink(p.name);
-        return s;
-      }
-    }
+    RDB_RETURN_IF_ERROR(Owned(*dir, p.name, file));
     return std::unique_ptr<PayloadSink>(new StagingSink(*dir, p.name, std::move(file), f.mode));
   }
 
  private:
+  // Gives the new file `name` to the home's owner when the plan says so; on failure removes it.
+  Status Owned(Dir& dir, const std::string& name, std::unique_ptr<WritableFile>& file) {
+    const Owner* o = in_.owner_.get();
+    if (o == nullptr) return Status::Ok();
+    Status s = dir.SetOwner(name, *o);
+    if (!s.ok()) {
+      file.reset();
+      (void)dir.Unlink(name);
+    }
+    return s;
+  }
+
   Installer& in_;
 };
 
 Installer::Installer(Fs& fs, InstallOptions opts)
     : fs_(fs), opts_(std::move(opts)), cache_(opts_.dest.cache_dir),
-      kuberlr_(opts_.dest.kuberlr_dir), handler_(std::make_unique<Handler>(*this)) {}
+      kuberlr_(opts_.dest.kuberlr_dir), installers_parent_(DirName(opts_.installers_dir)),
+      handler_(std::make_unique<Handler>(*this)) {}
 
 Installer::~Installer() {
   if (!committed_) Rollback();
@@ -182,10 +197,7 @@ Status Installer::PlanFiles() {
     const bool other_arch = where->arch && *where->arch != d.arch;
     const bool other_os = where->os && *where->os != d.os;
     if (f.role == FileRole::kRdInstaller) {
-      p.action = FileAction::kNotPlaced;
-      report_.warnings.push_back(f.path + ": verified, not placed (this rdbundle-unpack does not "
-                                 "install Rancher Desktop installers yet)");
-      report_.plan.push_back(p);
+      RDB_RETURN_IF_ERROR(PlanInstaller(p, *where));
       continue;
     }
     if (f.role == FileRole::kK3sVersions) {
@@ -218,15 +230,16 @@ Status Installer::PlanFiles() {
 }
 
 Status Installer::CheckFreeSpace() {
-  std::uint64_t bytes[2] = {kFreeSpaceSlack, 0};  // cache, kuberlr
+  std::uint64_t bytes[3] = {kFreeSpaceSlack, 0, 0};  // cache, kuberlr, installers
   for (const auto& p : report_.plan) {
     if (p.action != FileAction::kWrite) continue;
-    bytes[p.dest == Destination::kCache ? 0 : 1] += p.file->size;
+    bytes[p.dest == Destination::kCache ? 0 : p.dest == Destination::kKuberlr ? 1 : 2] +=
+        p.file->size;
   }
-  // Bytes per filesystem: the two roots may share one.
+  // Bytes per filesystem: the roots may share one.
   std::map<std::uint64_t, std::pair<Dir*, std::uint64_t>> need;
-  Root* roots[2] = {&cache_, &kuberlr_};
-  for (int i = 0; i < 2; ++i) {
+  Root* roots[3] = {&cache_, &kuberlr_, &installers_parent_};
+  for (int i = 0; i < 3; ++i) {
     if (bytes[i] == 0) continue;
     Dir& existing = roots[i]->existing();
     RDB_ASSIGN_OR_RETURN(FileInfo info, existing.Info());
@@ -327,9 +340,15 @@ Status Installer::Prepare(const Preamble& preamble) {
     if (!warning.empty()) report_.warnings.push_back(warning);
   }
   RDB_RETURN_IF_ERROR(PlanFiles());
+  if (std::any_of(report_.plan.begin(), report_.plan.end(), [](const PlannedFile& p) {
+        return p.action == FileAction::kWrite && p.dest == Destination::kInstallers;
+      })) {
+    RDB_RETURN_IF_ERROR(installers_parent_.Resolve(fs_));
+  }
   RDB_RETURN_IF_ERROR(CheckFreeSpace());
   if (opts_.dry_run) return Status::Ok();
-  return PrepareRoots();
+  RDB_RETURN_IF_ERROR(PrepareRoots());
+  return PrepareInstallers();
 }
 
 void Installer::Rollback() {
@@ -344,6 +363,7 @@ void Installer::Rollback() {
     st->parent = nullptr;
     st->name.clear();
   }
+  RollbackInstallers();
   for (const auto& name : temp_files_) (void)cache_.dir().Unlink(name);
   temp_files_.clear();
   for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) {
@@ -360,6 +380,7 @@ void Installer::Rollback() {
   cache_lock_.reset();
   // kuberlr's root first: the cache root's creation may have made a parent of it (a new home).
   kuberlr_.RemoveCreated();
+  installers_parent_.RemoveCreated();
   cache_.RemoveCreated();
 }
 

@@ -5,14 +5,15 @@
 //                       installed bytes with different ones unless --force), check free space,
 //                       resolve and create the destination roots (roots.h), lock them, clean
 //                       leftovers of interrupted runs, read and validate k3s-versions.json,
-//                       create the staging directories
+//                       create the staging directories; for a Rancher Desktop installer
+//                       (format 2) resolve the installers directory and check what is there
 //   handler()           given to BundleReader::ReadPayloads: stages files as they stream
 //   Commit(...)         only after the whole bundle verified (installer_commit.cc): first
 //                       everything that can fail (each k3s version directory staged whole,
 //                       kuberlr directories created, k3s-versions.json and the install record
 //                       written to temporary files), then the renames: each version directory
-//                       replaced as a unit (RENAME_EXCHANGE), kubectls one by one,
-//                       k3s-versions.json, the record
+//                       replaced as a unit (RENAME_EXCHANGE), kubectls and RD installers
+//                       one by one, k3s-versions.json, the record
 //   Rollback()          any failure: staging and directories this run created are removed
 // A run killed at any point leaves every k3s version directory entirely old or entirely new
 // and at most complete, verified files under real names; the next run removes its staging
@@ -58,12 +59,17 @@ struct InstallOptions {
   // (rd_rules.h); set only when the target is this machine (DetectInstalledRd), else nullopt:
   // the current rules.
   std::optional<RdVersion> rd;
+  // Where carried Rancher Desktop installers go (--installers-dir; default
+  // <home>/rancher-desktop-installers, rd_installer.h). Its parent is a root like the cache
+  // (resolved once, created when missing); the directory itself is opened through the parent's
+  // handle and never followed when it is a symlink. Empty: no place (no home); a bundle with an
+  // installer for the target then fails before anything is written.
+  std::string installers_dir;
 };
 
-// kNotPlaced: a Rancher Desktop installer (format 2, installers/): verified in the stream like
-// every entry, but not written anywhere yet (placing it is issue 14 step 4, on top of the
-// installer rewrite).
-enum class FileAction { kWrite, kUnchanged, kOtherPlatform, kMerge, kNotPlaced };
+// Installers (dest kInstallers) are kWrite, kUnchanged or kOtherPlatform like other files: the
+// target's platform only (RdPlatformFor), unless all_platforms.
+enum class FileAction { kWrite, kUnchanged, kOtherPlatform, kMerge };
 
 struct PlannedFile {
   const ManifestFile* file = nullptr;
@@ -143,6 +149,13 @@ class Installer {
   Status CheckNotReplacingInstalled(const PlannedFile& p) const;
   Status CheckFreeSpace();
   Status PrepareRoots();
+  // installer_rd.cc: the installers directory (format-spec/rdbundle-v2.md section 5).
+  Status PlanInstaller(PlannedFile& p, const PayloadPath& where);
+  Status PrepareInstallers();
+  Status CheckExistingInstaller(PlannedFile& p);
+  Result<std::pair<Dir*, std::string>> StageInstaller(const PlannedFile& p);
+  Status PublishInstallers();
+  void RollbackInstallers();
   Status MakeStaging(Dir& parent, Staging& st);
   Result<Dir*> StagingGroup(const PlannedFile& p);
 
@@ -161,6 +174,12 @@ class Installer {
   OwnerPlan owner_;
   Root cache_;
   Root kuberlr_;
+  Root installers_parent_;  // DirName(opts_.installers_dir)
+  std::unique_ptr<Dir> installers_;
+  bool installers_created_ = false;
+  std::unique_ptr<FileLock> installers_lock_;
+  std::map<std::string, std::string> installer_temps_;  // asset name -> its temporary file
+  std::set<std::string> installer_replaces_;           // asset names replaced (--force)
   std::unique_ptr<Dir> k3s_;  // CACHE/k3s
   bool k3s_created_ = false;
   std::unique_ptr<FileLock> cache_lock_;

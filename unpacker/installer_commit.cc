@@ -180,8 +180,15 @@ Status Installer::StageRecord() {
   if (known && report_.files_written == 0 && !report_.versions_json_changed) return Status::Ok();
   for (const auto& p : report_.plan) {
     if (p.action != FileAction::kWrite) continue;
-    RDB_ASSIGN_OR_RETURN(Dir * dir, StagingGroup(p));
-    RDB_ASSIGN_OR_RETURN(FileInfo info, dir->Stat(p.name));
+    Result<FileInfo> staged = Status::Internal("unreachable");
+    if (p.dest == Destination::kInstallers) {
+      RDB_ASSIGN_OR_RETURN(auto where, StageInstaller(p));
+      staged = where.first->Stat(where.second);
+    } else {
+      RDB_ASSIGN_OR_RETURN(Dir * dir, StagingGroup(p));
+      staged = dir->Stat(p.name);
+    }
+    RDB_ASSIGN_OR_RETURN(FileInfo info, std::move(staged));
     state_.files[p.final_path] = {p.file->sha256, p.file->size, info.mtime_ns, info.inode,
                                   m.bundle_id};
   }
@@ -205,6 +212,13 @@ Status Installer::Preflight(const std::map<std::string, std::string>& small_file
   std::map<std::pair<Destination, std::string>, std::size_t> index;
   for (const auto& p : report_.plan) {
     if (p.action != FileAction::kWrite) continue;
+    report_.bytes_written += p.file->size;
+    ++report_.files_written;
+    if (p.dest == Destination::kInstallers) {  // staged in place; PublishInstallers
+      RDB_ASSIGN_OR_RETURN(auto staged, StageInstaller(p));
+      (void)staged;
+      continue;
+    }
     auto [it, added] = index.emplace(std::make_pair(p.dest, p.group), groups.size());
     if (added) {
       groups.emplace_back();
@@ -213,8 +227,6 @@ Status Installer::Preflight(const std::map<std::string, std::string>& small_file
       RDB_ASSIGN_OR_RETURN(groups.back().staged, StagingGroup(p));
     }
     groups[it->second].files.push_back(&p);
-    report_.bytes_written += p.file->size;
-    ++report_.files_written;
   }
   for (GroupCommit& g : groups) {
     if (g.dest == Destination::kCache) {
@@ -235,6 +247,7 @@ Status Installer::Preflight(const std::map<std::string, std::string>& small_file
   }
   if (k3s_staging_.dir) RDB_RETURN_IF_ERROR(k3s_staging_.dir->Sync());
   if (kuberlr_staging_.dir) RDB_RETURN_IF_ERROR(kuberlr_staging_.dir->Sync());
+  if (installers_) RDB_RETURN_IF_ERROR(installers_->Sync());
 
   if (auto it = small_files.find(std::string(kK3sVersionsBundlePath)); it != small_files.end()) {
     RDB_ASSIGN_OR_RETURN(auto complete, CompleteCachedVersions(groups));
@@ -282,6 +295,7 @@ Status Installer::Publish(std::vector<GroupCommit>& groups) {
     }
   }
   if (k3s_) RDB_RETURN_IF_ERROR(k3s_->Sync());
+  RDB_RETURN_IF_ERROR(PublishInstallers());
   if (!versions_json_tmp_.empty()) {
     RDB_RETURN_IF_ERROR(cache_.dir().Rename(versions_json_tmp_, cache_.dir(), "k3s-versions.json"));
     std::erase(temp_files_, versions_json_tmp_);
@@ -319,6 +333,7 @@ Result<InstallReport> Installer::Commit(const std::map<std::string, std::string>
   k3s_created_ = false;
   RDB_RETURN_IF_ERROR(RemoveStaging());
   kuberlr_lock_.reset();
+  installers_lock_.reset();
   cache_lock_.reset();
   committed_ = true;
   return report_;

@@ -81,6 +81,9 @@ std::vector<OptionSpec> Options() {
        .help = "also install other arches' k3s files and other platforms' kubectls"},
       {.name = "force", .commands = kInstall,
        .help = "rewrite unchanged files; replace files installed with different bytes"},
+      {.name = "installers-dir", .value = "DIR", .commands = kInstall,
+       .help = "where a carried Rancher Desktop installer goes (default "
+               "<home>/rancher-desktop-installers; never a symbolic link)"},
       {.name = "require-kubectl-cover", .commands = kInstall,
        .help = "exit 1 when a cached k3s version has no kubectl within one minor"},
       // list, doctor
@@ -155,6 +158,7 @@ Status Install(const ParsedArgs& a) {
   c.all_platforms = a.Has("all-platforms");
   c.force = a.Has("force");
   c.require_kubectl_cover = a.Has("require-kubectl-cover");
+  c.installers_dir = a.Get("installers-dir");
   return RunInstall(DefaultFs(), c, stdout);
 }
 

@@ -89,10 +89,20 @@ Manifest MakeManifest(const std::vector<TestFile>& files, const PublicKey& key) 
     mf.sha256 = Sha256::HexOf(f.content);
     mf.role = p.has_value() ? p->role : FileRole::kK3sImages;
     mf.mode = ModeForRole(mf.role);
+    if (mf.role == FileRole::kRdInstaller) {  // format 2: where it came from, its .sha512sum
+      mf.source = FileSource{"https://rd.example/" + f.path, std::nullopt, std::string(128, 'c')};
+    }
     m.files.push_back(std::move(mf));
   }
   Status s = FillManifestSummaries(m);
   if (!s.ok()) throw std::runtime_error(s.message());
+  if (m.format_version >= 2) {  // k3s.channels: exactly the bundled k3s-versions.json's
+    for (const auto& f : files) {
+      if (f.path == kK3sVersionsBundlePath) {
+        m.k3s_channels = Check(ParseK3sVersionsFile(f.content, f.path)).channels;
+      }
+    }
+  }
   return m;
 }
 
@@ -130,6 +140,16 @@ BundleParts MakeBundleParts(const std::vector<TestFile>& files, const TestKey& k
 std::string AssembleBundle(const BundleParts& parts, const RawTarOptions& tar,
                            const ZstdOptions& zstd) {
   return ZstdCompress(BuildRawTar(parts.entries, tar), zstd);
+}
+
+TestFile MakeInstallerFile(std::string_view rd_version, RdPlatform platform, unsigned seed) {
+  return {InstallerBundlePath(rd_version, platform), "installer" + Bytes(2000, seed)};
+}
+
+std::vector<TestFile> WithFile(std::vector<TestFile> files, TestFile extra) {
+  files.push_back(std::move(extra));
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return files;
 }
 
 std::string MakeValidBundle(const KitSpec& spec, const TestKey& key) {

@@ -30,6 +30,11 @@ struct KitSpec {
 
 // Payload files sorted by path.
 std::vector<TestFile> MakeKitFiles(const KitSpec& spec);
+// A Rancher Desktop installer (format 2, installers/<asset>) with made-up bytes; MakeManifest
+// gives it the source and k3s.channels format 2 requires.
+TestFile MakeInstallerFile(std::string_view rd_version, RdPlatform platform, unsigned seed = 7);
+// `files` plus `extra`, sorted by path.
+std::vector<TestFile> WithFile(std::vector<TestFile> files, TestFile extra);
 
 struct TestKey {
   SecretKey secret;
