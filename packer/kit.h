@@ -117,8 +117,10 @@ struct KitCheckOptions {
 Status CheckKit(Fs& fs, Kit& kit, const KitCheckOptions& options);
 
 // k3s-versions.json for the bundle: cacheVersion 2, the bundled versions, and the channels of
-// `input` (the kit's own k3s-versions.json) whose value is a bundled version, or
-// DeriveChannels when there is no input file. The result passes the unpacker's strict parse.
+// `input` (the kit's own k3s-versions.json, or for a fetching build RD's list built from the
+// channel server) whose value is a bundled version; no channels without an input file (none
+// is invented: RD then selects the highest version, kubeVersions.ts highestStableVersion).
+// The result passes the unpacker's strict parse.
 Result<K3sVersionsFile> BuildVersionsFile(const std::vector<K3sVersion>& versions,
                                           const std::optional<K3sVersionsFile>& input);
 

@@ -168,7 +168,7 @@ Result<std::optional<K3sVersionsFile>> ReadInputVersions(Fs& fs, const Kit& kit,
   RDB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(fs, path, kMaxVersionsJsonBytes));
   auto parsed = ParseK3sVersionsFile(text, path, K3sVersionsParseMode::kUserCache);
   if (!parsed.has_value()) {
-    note("warning: " + parsed.error().message() + "; deriving channels from the bundled versions");
+    note("warning: " + parsed.error().message() + "; the bundle names no k3s channels");
     return std::optional<K3sVersionsFile>();
   }
   return std::optional<K3sVersionsFile>(std::move(*parsed));
@@ -177,6 +177,10 @@ Result<std::optional<K3sVersionsFile>> ReadInputVersions(Fs& fs, const Kit& kit,
 Status AddVersionsFile(Fs& fs, Kit& kit, const NoteFn& note) {
   if (kit.k3s_versions.empty()) return Status::Ok();
   RDB_ASSIGN_OR_RETURN(auto input, ReadInputVersions(fs, kit, note));
+  if (!kit.versions_json_path) {
+    note("note: no k3s-versions.json in the kit, so no channel information: the bundle names no "
+         "k3s channels (Rancher Desktop then selects the highest version by default)");
+  }
   RDB_ASSIGN_OR_RETURN(K3sVersionsFile file, BuildVersionsFile(kit.k3s_versions, input));
   KitFile f;
   f.bundle_path = std::string(kK3sVersionsBundlePath);
@@ -201,9 +205,14 @@ Result<K3sVersionsFile> BuildVersionsFile(const std::vector<K3sVersion>& version
     for (const auto& [name, value] : input->channels) {
       if (values.count(value) != 0 && ValidChannelName(name)) out.channels[name] = value;
     }
-  } else {
-    out.channels = DeriveChannels(versions);
   }
+  // Without channel data no channel is invented: "stable" = "latest" = the highest bundled
+  // version would label versions in RD's menu as upstream never did (upstream's stable lags
+  // its latest). RD needs none: pkg/rancher-desktop/utils/kubeVersions.ts highestStableVersion
+  // "returns the highest stable version, or highest version if no stable version is found"
+  // (`highestFirst.find(v => (v.channels ?? []).includes('stable')) ?? highestFirst[0]`), and
+  // readCache only needs the `channels` key (k3sHelper.ts `if (!cacheData.versions ||
+  // !cacheData.channels)`), which an empty object satisfies.
   // What the unpacker will demand of it; a failure here is a bug in this function.
   auto check = ParseK3sVersionsFile(SerializeK3sVersionsFile(out), kK3sVersionsBundlePath);
   if (!check.has_value()) return Status::Internal(check.error().message());

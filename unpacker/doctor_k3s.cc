@@ -267,7 +267,8 @@ Status ReportUnusableVersionsFile(Doctor& d, const std::string& path, const std:
   }
   K3sVersionsFile file;
   file.versions = Texts(d.complete);
-  file.channels = DeriveChannels(d.complete);
+  // No channels: the cache has no channel data and none is invented (BuildVersionsFile in
+  // packer/kit.h says why; RD selects the highest version without a "stable" one).
   RDB_RETURN_IF_ERROR(WriteVersionsFile(d, path, file));
   d.Add("k3s-versions-json", "k3s-versions.json", CheckStatus::kOk,
         path + ": written with the " + Plural(d.complete.size(), "cached version") +

@@ -75,8 +75,10 @@ K3sVersionsFile MergeK3sVersions(const K3sVersionsFile& existing, const K3sVersi
 // "v1.30": the name of the channel that follows one minor line.
 std::string MinorChannelName(Minor m);
 
-// Channels for a version list when no channel server data is available: "v<major>.<minor>" ->
-// the highest release of that minor; "stable" and "latest" -> the highest release overall.
+// The channels a channel server would give if `versions` were all upstream had:
+// "v<major>.<minor>" -> the highest release of that minor; "stable" and "latest" -> the
+// highest release overall. For test fixtures that imitate upstream: rdbundle never writes
+// these into a bundle or a cache (no channel is invented; packer/kit.h BuildVersionsFile).
 // Values are channel values (ChannelValue). Prereleases never become channel values. Empty
 // when `versions` holds no release.
 std::map<std::string, std::string> DeriveChannels(const std::vector<K3sVersion>& versions);
