@@ -16,6 +16,7 @@
 // only: HTTP 408/429/5xx, timeouts, refused or reset connections, transfers cut short.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -100,6 +101,23 @@ class BodySource {
   // Up to n bytes into buf; 0 only at the end. A non-OK status aborts the request and is what
   // Perform returns.
   virtual Result<std::size_t> Read(char* buf, std::size_t n) = 0;
+};
+
+// A request body held in memory (a form, a manifest).
+class StringSource final : public BodySource {
+ public:
+  explicit StringSource(std::string s) : s_(std::move(s)) {}
+  std::uint64_t size() const override { return s_.size(); }
+  Result<std::size_t> Read(char* buf, std::size_t n) override {
+    const std::size_t k = std::min(n, s_.size() - pos_);
+    std::copy_n(s_.data() + pos_, k, buf);
+    pos_ += k;
+    return k;
+  }
+
+ private:
+  std::string s_;
+  std::size_t pos_ = 0;
 };
 
 // Receives the body of a 2xx response. Error bodies never reach it.

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <cctype>
+#include <memory>
 #include <cstring>
 
 #include "common/base/quote.h"
@@ -176,6 +177,7 @@ Status RegistryAuth::FetchToken(const Challenge& c, const std::string& url) {
   }
   HttpRequest req{token_url, false, 0, false};
   RDB_ASSIGN_OR_RETURN(auto cred, Credentials());
+  std::optional<std::string> form;  // an OAuth2 form to POST instead of a GET
   if (cred) {
     // Credentials go to the realm only over TLS, or to a loopback realm (tests, local proxies).
     const bool loopback = token_url.starts_with("http://127.") || token_url.starts_with("http://localhost") ||
@@ -184,7 +186,28 @@ Status RegistryAuth::FetchToken(const Challenge& c, const std::string& url) {
       return Status::Network(url + ": the token realm " + QuoteForMessage(realm->second) +
                              " is not https: credentials are not sent there (--plain-http allows it)");
     }
-    req.headers.push_back("Authorization: Basic " + Base64(cred->username + ":" + cred->secret));
+    if (cred->username == kIdentityTokenUser) {
+      // An identity token (docker login against an OAuth2 registry: Harbor, ACR, GitLab) is a
+      // refresh token: it is POSTed to the realm as an OAuth2 form and never sent as Basic
+      // (distribution's token spec, "OAuth2 Token Authentication"; docker/distribution
+      // registry/client/auth/session.go fetchTokenWithOAuth).
+      std::string body = "grant_type=refresh_token&refresh_token=" + QueryEscape(cred->secret) +
+                         "&client_id=rdbundle";
+      if (auto s = c.params.find("service"); s != c.params.end()) {
+        body += "&service=" + QueryEscape(s->second);
+      }
+      std::string scope = ours;
+      if (auto s = c.params.find("scope"); s != c.params.end() && s->second != ours) {
+        scope += " " + s->second;
+      }
+      body += "&scope=" + QueryEscape(scope);
+      req.url = realm->second;
+      req.method = "POST";
+      req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+      form = std::move(body);
+    } else {
+      req.headers.push_back("Authorization: Basic " + Base64(cred->username + ":" + cred->secret));
+    }
   }
   struct Sink final : BodySink {
     std::string body;
@@ -198,6 +221,12 @@ Status RegistryAuth::FetchToken(const Challenge& c, const std::string& url) {
   HttpResponse r;
   for (int attempt = 1;; ++attempt) {
     sink.body.clear();
+    // A body is read once: each attempt gets a fresh copy of the form.
+    std::unique_ptr<StringSource> upload;
+    if (form) {
+      upload = std::make_unique<StringSource>(*form);
+      req.upload = upload.get();
+    }
     RDB_ASSIGN_OR_RETURN(r, session_.Perform(req, &sink));
     if (r.ok() || !r.transient() || attempt >= std::max(1, session_.options().attempts)) break;
     RDB_RETURN_IF_ERROR(SleepInterruptibly(RetryDelay(session_.options(), attempt + 1, r.retry_after_s),

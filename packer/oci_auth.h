@@ -32,6 +32,9 @@ struct OciRef;
 inline constexpr std::size_t kMaxChallengeBytes = 4096;
 inline constexpr std::size_t kMaxTokenResponseBytes = 64u << 10;
 inline constexpr std::size_t kMaxTokenBytes = 16u << 10;
+// The username under which docker's config.json keeps an identity token (an OAuth2 refresh
+// token): "<token>", as docker/cli writes it.
+inline constexpr std::string_view kIdentityTokenUser = "<token>";
 inline constexpr std::size_t kMaxDockerConfigBytes = 1u << 20;
 inline constexpr std::size_t kMaxHelperOutputBytes = 64u << 10;
 inline constexpr std::size_t kMaxSecretBytes = 4096;

@@ -101,7 +101,7 @@ Result<Credential> AuthEntry(const Json& e, const std::string& what) {
     RDB_ASSIGN_OR_RETURN(c.secret, OptionalString(e, "password", what));
   }
   if (!token.empty()) {
-    c.username = "<token>";
+    c.username = std::string(kIdentityTokenUser);
     c.secret = token;
   }
   return c;

@@ -16,22 +16,6 @@ namespace {
 constexpr std::size_t kReadBytes = 1u << 20;
 constexpr int kMaxTagPages = 1000;
 
-class StringSource final : public BodySource {
- public:
-  explicit StringSource(std::string s) : s_(std::move(s)) {}
-  std::uint64_t size() const override { return s_.size(); }
-  Result<std::size_t> Read(char* buf, std::size_t n) override {
-    const std::size_t k = std::min(n, s_.size() - pos_);
-    std::copy_n(s_.data() + pos_, k, buf);
-    pos_ += k;
-    return k;
-  }
-
- private:
-  std::string s_;
-  std::size_t pos_ = 0;
-};
-
 // `length` bytes of an open file from its current position; counts what it handed out.
 class FileChunk final : public BodySource {
  public:

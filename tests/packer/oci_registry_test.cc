@@ -3,6 +3,7 @@
 // behind a proxy that cuts a PATCH mid-body, and the Python fixture that resumes uploads and
 // issues Bearer tokens. Everything runs the real rdbundle-pack and rdbundle-unpack binaries.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -115,6 +116,18 @@ TEST_F(OciRegistry, PushPullLsAgainstDistribution) {
                         KeyIdString(testsupport::DefaultTestKey().pub.key_id)),
             std::string::npos)
       << ls.out;
+  // --json: one object per tag, the digest, the sizes and the annotations of the signed manifest.
+  auto ls_json = Pack({"ls", "oci://" + reg.host() + "/rd/kit", "--plain-http", "--json"});
+  ASSERT_EQ(ls_json.exit_code, 0) << ls_json.Describe();
+  const auto tags = nlohmann::json::parse(ls_json.out);
+  ASSERT_TRUE(tags.is_array()) << ls_json.out;
+  ASSERT_EQ(tags.size(), 1u) << ls_json.out;
+  EXPECT_EQ(tags[0]["tag"], "2026-12");
+  EXPECT_EQ(tags[0]["digest"], manifest_digest);
+  EXPECT_EQ(tags[0]["rdbundle"], true);
+  EXPECT_EQ(tags[0]["signature"], true);
+  EXPECT_EQ(tags[0]["size"], bundle_bytes_.size());
+  EXPECT_EQ(tags[0]["annotations"]["io.rdbundle.k3s-versions"], "v1.30.4+k3s1") << ls_json.out;
 
   // The same bundle again: the registry has every blob, only the manifest is sent.
   auto again = Pack(Fast({"push", bundle_, "oci://" + reg.host() + "/rd/kit:again", "-p", pub_, "--plain-http"}));
@@ -291,6 +304,39 @@ TEST_F(OciRegistry, BearerTokenFlow) {
   WriteFileOrDie(tmp_.Sub("auth.json"), R"({"auths":{")" + reg.host() + R"(":{"username":"bob","password":"pw"}}})");
   pull = Pack(Fast({"pull", ref, "--plain-http", "-o", tmp_.Sub("b.rdbundle")}),
               {{"REGISTRY_AUTH_FILE", tmp_.Sub("auth.json")}});
+  ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
+  EXPECT_TRUE(Pulled("b.rdbundle") == bundle_bytes_);
+}
+
+// docker login against an OAuth2 registry keeps an "identitytoken" (a refresh token) in
+// config.json: it is POSTed to the realm as an OAuth2 form, never sent as a password.
+TEST_F(OciRegistry, IdentityTokenIsAnOAuth2RefreshToken) {
+  OciFixture reg(tmp_.path(), OciFixtureOptions{.bearer = true, .user = "bob", .password = "pw",
+                                                .refresh_token = "rt-0123"});
+  ASSERT_TRUE(reg.ok());
+  const std::string ref = "oci://" + reg.host() + "/rd/kit:oauth";
+  auto config = [&](const std::string& token) {
+    WriteFileOrDie(tmp_.Sub("auth.json"),
+                   R"({"auths":{")" + reg.host() + R"(":{"identitytoken":")" + token + R"("}}})");
+  };
+  config("rt-wrong");
+  auto refused = Pack(Fast({"push", bundle_, ref, "-p", pub_, "--plain-http"}),
+                      {{"REGISTRY_AUTH_FILE", tmp_.Sub("auth.json")}});
+  EXPECT_EQ(refused.exit_code, 6) << refused.Describe();
+  EXPECT_NE(refused.err.find("token request: HTTP 401"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("credentials of " + tmp_.Sub("auth.json") + " refused"), std::string::npos)
+      << refused.err;
+  config("rt-0123");
+  const std::size_t before = reg.Log().size();
+  auto push = Pack(Fast({"push", bundle_, ref, "-p", pub_, "--plain-http"}),
+                   {{"REGISTRY_AUTH_FILE", tmp_.Sub("auth.json")}});
+  ASSERT_EQ(push.exit_code, 0) << push.Describe();
+  auto log = reg.Log();
+  log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(before));
+  EXPECT_EQ(Count(log, R"("method": "POST", "path": "/token", "status": 200)"), 1);
+  EXPECT_EQ(Count(log, R"("method": "GET", "path": "/token")"), 0);
+  auto pull = Pack(Fast({"pull", ref, "--plain-http", "-o", tmp_.Sub("b.rdbundle")}),
+                   {{"REGISTRY_AUTH_FILE", tmp_.Sub("auth.json")}});
   ASSERT_EQ(pull.exit_code, 0) << pull.Describe();
   EXPECT_TRUE(Pulled("b.rdbundle") == bundle_bytes_);
 }

@@ -7,7 +7,9 @@ What docker-registry 2.8 cannot show, this one does:
     URL answers 204 with "Range: 0-<last>", so a client can continue without resending them;
   - the Bearer token flow (--bearer USER:PASS): /v2/ requests without a valid token get 401 and
     "WWW-Authenticate: Bearer realm=...,service=oci-fixture,scope=..."; GET /token with Basic
-    USER:PASS gives {"token": ..., "expires_in": --expires-in};
+    USER:PASS gives {"token": ..., "expires_in": --expires-in}; with --refresh-token T, the OAuth2
+    form (POST /token: grant_type=refresh_token, refresh_token=T, client_id, service, scope)
+    gives {"access_token": ..., "expires_in": ...} and a GET with Basic "<token>:T" is refused;
   - with --proxy HOST:PORT it is instead a proxy in front of another registry that cuts PATCHes
     (the upstream sees a half-written request body).
 Faults, from the JSON object in --control (re-read on every request):
@@ -158,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
     def route(self, method, url):
         st = self.st()
         if url.path == "/token":
-            return self.token(url)
+            return self.oauth_token() if method == "POST" else self.token(url)
         faults, count = st.faults(method)
         statuses = faults.get("status", {}).get(method, [])
         if count <= len(statuses):
@@ -205,6 +207,23 @@ class Handler(BaseHTTPRequestHandler):
         self.st().tokens[token] = time.time() + args.expires_in
         q = urllib.parse.parse_qs(url.query)
         body = json.dumps({"token": token, "expires_in": args.expires_in, "scope": q.get("scope", [])}).encode()
+        self.reply(200, body, {"Content-Type": "application/json"})
+
+    def oauth_token(self):
+        args = self.st().args
+        body, _ = self.read_body()
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        self.entry["auth"] = "oauth2"
+        one = lambda k: form.get(k, [""])[0]
+        if (self.headers.get("Content-Type", "") != "application/x-www-form-urlencoded"
+                or one("grant_type") != "refresh_token" or not one("client_id")
+                or one("service") != "oci-fixture" or not one("scope").startswith("repository:")):
+            return self.error(400, "INVALID_REQUEST", "bad OAuth2 form")
+        if not args.refresh_token or one("refresh_token") != args.refresh_token:
+            return self.error(401, "UNAUTHORIZED", "bad refresh token")
+        token = secrets.token_hex(16)
+        self.st().tokens[token] = time.time() + args.expires_in
+        body = json.dumps({"access_token": token, "expires_in": args.expires_in, "scope": one("scope")}).encode()
         self.reply(200, body, {"Content-Type": "application/json"})
 
     def upload(self, method, name, rest, url, faults, count):
@@ -405,6 +424,7 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--bearer", default="")
     p.add_argument("--expires-in", type=int, default=60)
+    p.add_argument("--refresh-token", default="")
     p.add_argument("--proxy", default="")
     args = p.parse_args()
     handler = ProxyHandler if args.proxy else Handler

@@ -136,6 +136,7 @@ OciFixture::OciFixture(const std::string& work_dir, const OciFixtureOptions& o)
   if (o.bearer) {
     argv.insert(argv.end(), {"--bearer", o.user + ":" + o.password, "--expires-in",
                              std::to_string(o.token_expires_in)});
+    if (!o.refresh_token.empty()) argv.insert(argv.end(), {"--refresh-token", o.refresh_token});
   }
   if (!o.proxy_to.empty()) argv.insert(argv.end(), {"--proxy", o.proxy_to});
   process_ = std::make_unique<Subprocess>(argv);

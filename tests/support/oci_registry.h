@@ -55,6 +55,7 @@ struct OciFixtureOptions {
   std::string user = "u";
   std::string password = "p";
   int token_expires_in = 60;
+  std::string refresh_token;  // non-empty: also the OAuth2 refresh-token form (POST /token)
   std::string proxy_to;     // non-empty ("127.0.0.1:PORT"): be a cutting proxy instead
 };
 
