@@ -10,6 +10,7 @@
 #include "common/rd/k3s_versions.h"
 #include "common/rd/rd_rules.h"
 #include "unpacker/coverage.h"
+#include "unpacker/roots.h"
 
 
 namespace rdbundle::unpacker::doctor_internal {
@@ -237,15 +238,17 @@ constexpr std::string_view kFixCommand = "rdbundle-unpack doctor --fix";
 
 // Writes `file` atomically while holding the cache lock that `install` takes.
 // The cache root is resolved once, following a symlink there (a cache moved to another disk,
-// issue 13 item 5); the file below it is replaced through the directory handle.
+// issue 13 item 5); the file below it is replaced through the directory handle. Root fixing
+// another user's cache gives that user the file, as install does (issue 13 item 4).
 Status WriteVersionsFile(Doctor& d, const std::string& path, const K3sVersionsFile& file) {
+  RDB_ASSIGN_OR_RETURN(OwnerPlan owner, DecideOwnerFor(d.fs, d.dest()));
   RDB_ASSIGN_OR_RETURN(auto cache, d.fs.OpenRoot(d.dest().cache_dir));
   RDB_ASSIGN_OR_RETURN(auto lock, cache->TryLock());
   if (!lock) {
     return Status::Io(d.dest().cache_dir +
                       ": another rdbundle-unpack is installing here; try again later");
   }
-  return WriteFileAtomic(*cache, BaseName(path), SerializeK3sVersionsFile(file), 0644);
+  return WriteFileAtomic(*cache, BaseName(path), SerializeK3sVersionsFile(file), 0644, owner.get());
 }
 
 std::vector<std::string> Texts(const std::vector<K3sVersion>& versions) {

@@ -538,6 +538,25 @@ TEST_F(DoctorTest, ShadowedBuildFailsAndFixDropsIt) {
   EXPECT_TRUE(status_.ok());
 }
 
+// Issue 13 item 4: root running --fix on another user's cache gives that user the file it
+// writes, as install does; nothing else changes owner.
+TEST_F(DoctorTest, FixAsRootGivesTheHomeOwnerTheVersionsFile) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown";
+  constexpr unsigned kAlice = 54321, kAliceGroup = 54322;
+  AddK3s("v1.30.2+k3s1");
+  WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.2+k3s1","v1.30.2+k3s2"],"channels":{}})");
+  AddKubectl("linux-amd64", "kubectl1.30.2");
+  ASSERT_EQ(::chown(home_.c_str(), kAlice, kAliceGroup), 0);
+  cmd_.fix = true;
+  Run();
+  struct stat st {};
+  ASSERT_EQ(::lstat(VersionsPath().c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kAlice);
+  EXPECT_EQ(st.st_gid, kAliceGroup);
+  ASSERT_EQ(::lstat(Cache().c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);  // not created by --fix: untouched
+}
+
 // Issue 14 item 4: an entry RD's readCache skips does not make the file unusable.
 TEST_F(DoctorTest, EntryRdSkipsKeepsTheFile) {
   MakeHealthy();
