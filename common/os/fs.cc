@@ -3,6 +3,17 @@
 
 namespace rdbundle {
 
+Status ReadableFile::Skip(std::uint64_t n) {
+  char buf[1 << 16];
+  while (n > 0) {
+    const std::size_t want = n < sizeof buf ? static_cast<std::size_t>(n) : sizeof buf;
+    RDB_ASSIGN_OR_RETURN(std::size_t got, Read(buf, want));
+    if (got == 0) return Status::Ok();
+    n -= got;
+  }
+  return Status::Ok();
+}
+
 std::string JoinPath(std::string_view a, std::string_view b) {
   if (a.empty() || a == ".") return std::string(b);
   std::string out(a);

@@ -38,6 +38,9 @@ class ReadableFile {
   virtual ~ReadableFile() = default;
   // Reads up to n bytes; returns 0 only at end of file. Retries EINTR.
   virtual Result<std::size_t> Read(void* buf, std::size_t n) = 0;
+  // Moves n bytes ahead: lseek where the file can seek, else reads and drops them (the
+  // default). Past the end is not an error; the next Read returns 0.
+  virtual Status Skip(std::uint64_t n);
   virtual const std::string& path() const = 0;
 };
 

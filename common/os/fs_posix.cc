@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <functional>
+#include <limits>
 
 #include "common/base/hex.h"
 #include "common/os/fs.h"
@@ -46,6 +47,14 @@ class PosixReadableFile final : public ReadableFile {
         return Status::Interrupted(path_ + ": interrupted by signal " + std::to_string(sig));
       }
     }
+  }
+  Status Skip(std::uint64_t n) override {
+    if (n > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
+      return Status::Io(path_ + ": cannot skip " + std::to_string(n) + " bytes");
+    }
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) >= 0) return Status::Ok();
+    if (errno != ESPIPE) return Status::FromErrno(path_ + ": lseek", errno);
+    return ReadableFile::Skip(n);  // a pipe
   }
   const std::string& path() const override { return path_; }
 
