@@ -103,11 +103,18 @@ Result<std::optional<std::string>> MergeVersionsJson(const std::optional<std::st
                                                      std::optional<RdVersion> rd, Arch arch,
                                                      InstallReport& report);
 
-// True when `dir` (a CACHE/k3s/<version> directory) holds, as regular files (a symlink is not
-// followed), everything RD reads for `arch`: the k3s binary, sha256sum-<arch>.txt and the
-// airgap images (.tar.zst or .tar). k3sHelper.ts ensureK3sImages checks exactly these before
-// it would download. The bytes are not hashed (doctor does, against the sums file).
+// True when `dir` (a CACHE/k3s/<version> directory) is complete in doctor's sense (doctor
+// without --deep; doctor_k3s.cc CheckK3sVersionDir), so install never lists in
+// k3s-versions.json a version doctor then fails: everything RD reads for `arch` is there as a
+// regular file (a symlink is not followed), the k3s binary, sha256sum-<arch>.txt and the
+// images archive RD picks (the first of .tar.zst, .tar that exists); the sums file parses and
+// has a line for the binary and the images; the binary's SHA-256 matches its line (the images
+// are not hashed: doctor hashes them only with --deep). k3sHelper.ts ensureK3sImages checks
+// these on every start and downloads the version again when one fails.
 bool K3sVersionDirComplete(Dir& dir, Arch arch);
+
+// SHA-256 (hex) of the regular file `name` of `dir`, never following a symlink.
+Result<std::string> HashDirFile(Dir& dir, const std::string& name);
 
 // In CACHE/k3s's staging directory `staging_name`: moves each "old-<version>" back to
 // "<version>" when that is missing (the journal of a filesystem without RENAME_EXCHANGE, where

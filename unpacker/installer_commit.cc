@@ -4,6 +4,7 @@
 #include "common/base/strings.h"
 #include "common/cli/progress.h"
 #include "common/format/limits.h"
+#include "common/format/sha256sums.h"
 #include "common/format/version.h"
 #include "common/os/platform.h"
 #include "common/rd/k3s_versions.h"
@@ -63,9 +64,28 @@ bool K3sVersionDirComplete(Dir& dir, Arch arch) {
     auto st = dir.Stat(name);  // never follows a symlink
     return st.has_value() && st->type == FileInfo::Type::kRegular;
   };
-  const auto images = K3sImagesNames(arch);
-  return regular(K3sBinaryName(arch)) && regular(K3sSumsName(arch)) &&
-         (regular(images[0]) || regular(images[1]));
+  // k3sHelper.ts ensureK3sImages: the images archive is the first of .tar.zst, .tar that
+  // exists (doctor_k3s.cc FindImages); a non-file there is not skipped for the next name.
+  std::string images;
+  for (const auto& name : K3sImagesNames(arch)) {
+    if (dir.Stat(name).has_value()) {
+      images = name;
+      break;
+    }
+  }
+  const std::string binary = K3sBinaryName(arch), sums = K3sSumsName(arch);
+  if (images.empty() || !regular(images) || !regular(binary) || !regular(sums)) return false;
+  // As doctor (CheckK3sSums): the sums file parses and has a line for the binary and the
+  // images, and the binary matches its line. RD checks the same on every start and downloads
+  // the version again (offline: fails) when they disagree.
+  auto text = ReadFileToString(dir, sums, kMaxSumsFileBytes);
+  if (!text.has_value()) return false;
+  auto lines = ParseSha256Sums(*text, JoinPath(dir.path(), sums));
+  if (!lines.has_value()) return false;
+  const Sha256SumLine* line = FindSum(*lines, binary);
+  if (line == nullptr || FindSum(*lines, images) == nullptr) return false;
+  auto got = HashDirFile(dir, binary);
+  return got.has_value() && *got == line->hex;
 }
 
 Result<std::optional<std::string>> MergeVersionsJson(const std::optional<std::string>& existing_text,

@@ -13,18 +13,6 @@ namespace {
 
 constexpr std::size_t kHashChunk = 1u << 20;
 
-Result<std::string> HashRegularFile(Dir& dir, const std::string& name) {
-  RDB_ASSIGN_OR_RETURN(auto in, dir.OpenFile(name));  // never follows a symlink
-  Sha256 sha;
-  std::vector<char> buf(kHashChunk);
-  for (;;) {
-    RDB_ASSIGN_OR_RETURN(std::size_t n, in->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    sha.Update(buf.data(), n);
-  }
-  return sha.FinishHex();
-}
-
 // The same directory as written, up to trailing separators.
 std::string_view TrimSlashes(std::string_view s) {
   while (s.size() > 1 && s.back() == '/') s.remove_suffix(1);
@@ -39,6 +27,18 @@ bool Within(std::string_view dir, std::string_view root) {
 }
 
 }  // namespace
+
+Result<std::string> HashDirFile(Dir& dir, const std::string& name) {
+  RDB_ASSIGN_OR_RETURN(auto in, dir.OpenFile(name));  // never follows a symlink
+  Sha256 sha;
+  std::vector<char> buf(kHashChunk);
+  for (;;) {
+    RDB_ASSIGN_OR_RETURN(std::size_t n, in->Read(buf.data(), buf.size()));
+    if (n == 0) break;
+    sha.Update(buf.data(), n);
+  }
+  return sha.FinishHex();
+}
 
 // RD publishes one installer per platform (docs/rancher-desktop.md#rd-installer); the one for
 // the target is placed, the others only with --all-platforms, like k3s files of other arches.
@@ -130,7 +130,7 @@ Status Installer::CheckExistingInstaller(PlannedFile& p) {
     return Status::Io(p.final_path + ": exists and is not a regular file; move it away and run "
                       "the install again");
   }
-  RDB_ASSIGN_OR_RETURN(std::string sha, HashRegularFile(*installers_, p.name));
+  RDB_ASSIGN_OR_RETURN(std::string sha, HashDirFile(*installers_, p.name));
   if (sha == p.file->sha256) {
     p.action = FileAction::kUnchanged;
     ++report_.files_unchanged;

@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "common/format/hash.h"
 #include "common/rd/k3s_versions.h"
 #include "tests/support/fault_fs.h"
 #include "tests/unpacker/unpack_fixture.h"
+#include "unpacker/doctor.h"
 #include "unpacker/state.h"
 
 namespace rdbundle::unpacker {
@@ -133,9 +135,12 @@ std::vector<std::string> ListedVersions(const std::string& path) {
 }
 
 // What RD reads for amd64 in CACHE/k3s/<v> (k3sHelper.ts ensureK3sImages), hand-copied.
+// A cached version as RD leaves it: the sums file has a line for each file, which matches.
 void WriteCompleteAmd64Dir(const std::string& dir) {
   WriteFileOrDie(dir + "/k3s", "k3s", 0755);
-  WriteFileOrDie(dir + "/sha256sum-amd64.txt", "sums");
+  WriteFileOrDie(dir + "/sha256sum-amd64.txt",
+                 Sha256::HexOf("images") + "  k3s-airgap-images-amd64.tar\n" +
+                     Sha256::HexOf("k3s") + "  k3s\n");
   WriteFileOrDie(dir + "/k3s-airgap-images-amd64.tar", "images");
 }
 
@@ -164,6 +169,65 @@ TEST_F(InstallTest, CreatedVersionsFileListsCompleteCachedVersions) {
   // v1.29.8+k3s1 (the fixture's) has only its binary.
   EXPECT_EQ(ListedVersions(CacheDir() + "/k3s-versions.json"),
             (std::vector<std::string>{"v1.28.9+k3s1", "v1.30.4+k3s1"}));
+}
+
+// Issue 14 (d): install and doctor agree on what a complete cached version is. Install used to
+// call complete any directory with the three files present, and listed it in the
+// k3s-versions.json it created, while doctor (CheckK3sVersionDir) fails a version whose sums
+// file has no line for a file or whose binary does not match its line: RD, k3sHelper.ts
+// ensureK3sImages, hashes the binary and images against sha256sum-<arch>.txt on every start and
+// downloads the version again on a mismatch, which fails offline. Every variant: listed by
+// install exactly when doctor finds nothing to fail for it.
+TEST_F(InstallTest, InstallAndDoctorAgreeOnCompleteCachedVersions) {
+  struct Variant {
+    const char* version;
+    std::function<void(const std::string&)> damage;
+    bool complete;
+  };
+  const std::vector<Variant> variants = {
+      {"v1.28.9+k3s1", [](const std::string&) {}, true},
+      {"v1.28.8+k3s1", [](const std::string& d) { WriteFileOrDie(d + "/k3s", "other k3s", 0755); },
+       false},
+      {"v1.28.7+k3s1", [](const std::string& d) { WriteFileOrDie(d + "/sha256sum-amd64.txt",
+                                                                   "sums"); },
+       false},
+      {"v1.28.6+k3s1",
+       [](const std::string& d) {
+         WriteFileOrDie(d + "/sha256sum-amd64.txt", Sha256::HexOf("k3s") + "  k3s\n");
+       },
+       false},
+      // RD takes the .tar.zst when it exists, whatever it is.
+      {"v1.28.5+k3s1",
+       [](const std::string& d) {
+         std::filesystem::create_directory(d + "/k3s-airgap-images-amd64.tar.zst");
+       },
+       false},
+  };
+  std::filesystem::remove(CacheDir() + "/k3s-versions.json");
+  for (const auto& v : variants) {
+    const std::string dir = CacheDir() + "/k3s/" + v.version;
+    WriteCompleteAmd64Dir(dir);
+    v.damage(dir);
+  }
+  ASSERT_TRUE(Install(MakeValidBundle()).ok());
+  const auto listed = ListedVersions(CacheDir() + "/k3s-versions.json");
+  DoctorCommand dc;
+  dc.dest = MakeInstallCommand(bundle_path_).dest;
+  auto report = RunDoctorChecks(DefaultFs(), dc, DoctorEnv{});
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  for (const auto& v : variants) {
+    SCOPED_TRACE(v.version);
+    const bool is_listed = std::find(listed.begin(), listed.end(), v.version) != listed.end();
+    bool doctor_fails = false;
+    for (const auto& item : report->items) {
+      if (item.subject == v.version && item.status == CheckStatus::kFail &&
+          (item.check == "k3s-files" || item.check == "k3s-sha256")) {
+        doctor_fails = true;
+      }
+    }
+    EXPECT_EQ(is_listed, v.complete);
+    EXPECT_EQ(doctor_fails, !v.complete);
+  }
 }
 
 // Item 4: RD's readCache skips an entry semver.parse rejects (null) and uses the rest, so the
