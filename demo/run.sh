@@ -85,8 +85,11 @@ fi
 step "7. offline side: verify every file against the signed manifest"
 show rdbundle-unpack verify -p "$OUT/demo.pub" "$OUT/kit.rdbundle"
 
-step "8. install into a sandbox HOME (this machine's layout), with the kubectl coverage"
+step "8. install into a sandbox HOME (this machine's layout), with the kubectl coverage; the Windows installer is for another platform"
 show rdbundle-unpack install -p "$OUT/demo.pub" --home "$OUT/home" "$OUT/kit.rdbundle"
+
+step "8b. the same bundle for Rancher Desktop on Windows (from WSL: --home /mnt/c/Users/<you>): the carried installer is placed into <home>/rancher-desktop-installers, with the next step"
+show rdbundle-unpack install -p "$OUT/demo.pub" --target-os windows --home "$OUT/winhome" "$OUT/kit.rdbundle"
 
 step "9. what is installed"
 find "$OUT/home" -type f ! -name '*.json' -printf '%10s  %p\n' | sort -k2
