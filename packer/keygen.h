@@ -7,6 +7,7 @@
 
 #include "common/base/status.h"
 #include "common/os/fs.h"
+#include "common/os/terminal.h"
 #include "common/signing/signing.h"
 
 namespace rdbundle::packer {
@@ -20,7 +21,7 @@ struct KeygenOptions {
   // scrypt cost of an encrypted key. Keep minisign's defaults; tests lower them.
   KdfParams kdf;
   // Interactive fallback when neither --password-file nor RDBUNDLE_PASSWORD gives a password.
-  std::string tty_path = "/dev/tty";
+  std::string tty_path = DefaultTerminalPath();  // "/dev/tty"; Windows: the console
 };
 
 // Generates a key pair and writes both files, then prints the key id and the

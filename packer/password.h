@@ -6,6 +6,7 @@
 
 #include "common/base/status.h"
 #include "common/os/fs.h"
+#include "common/os/terminal.h"
 
 namespace rdbundle::packer {
 
@@ -17,7 +18,7 @@ inline constexpr std::size_t kMaxPasswordBytes = 1023;
 struct PasswordSource {
   std::optional<std::string> password_file;   // --password-file FILE
   std::string env_var = "RDBUNDLE_PASSWORD";  // empty: do not consult the environment
-  std::string tty_path = "/dev/tty";
+  std::string tty_path = DefaultTerminalPath();  // "/dev/tty"; Windows: the console
   // Mention "-W" (unencrypted key) in the "no terminal" error; keygen sets it.
   bool suggest_unencrypted = false;
   Fs* fs = nullptr;  // for password_file; nullptr: DefaultFs()

@@ -66,7 +66,9 @@ Status Status::FromErrno(std::string_view context, int err) {
     case ENOENT:
       return NotFound(std::move(msg));
     case ENOSPC:
+#if defined(EDQUOT)  // not in the Windows C runtime
     case EDQUOT:
+#endif
       return NoSpace(std::move(msg));
     default:
       return Io(std::move(msg));

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <archive.h>
+#if !defined(_WIN32)  // Windows: SHA-256 from CNG, no OpenSSL
 #include <openssl/evp.h>
+#endif
 #include <zstd.h>
 
 #include <cstdio>
@@ -22,9 +24,11 @@ struct ZstdDCtxDeleter {
 struct ZstdCCtxDeleter {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
+#if !defined(_WIN32)
 struct EvpMdCtxDeleter {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
+#endif
 struct FileDeleter {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -33,7 +37,9 @@ using ArchiveReadPtr = std::unique_ptr<archive, ArchiveReadDeleter>;
 using ArchiveWritePtr = std::unique_ptr<archive, ArchiveWriteDeleter>;
 using ZstdDCtxPtr = std::unique_ptr<ZSTD_DCtx, ZstdDCtxDeleter>;
 using ZstdCCtxPtr = std::unique_ptr<ZSTD_CCtx, ZstdCCtxDeleter>;
+#if !defined(_WIN32)
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
+#endif
 using FilePtr = std::unique_ptr<std::FILE, FileDeleter>;
 
 }  // namespace rdbundle

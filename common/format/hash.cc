@@ -1,6 +1,8 @@
 #include "common/format/hash.h"
 
+#if !defined(_WIN32)
 #include <openssl/evp.h>
+#endif
 
 #include <cstdlib>
 #include <new>
@@ -8,6 +10,21 @@
 #include "common/base/hex.h"
 
 namespace rdbundle {
+
+#if defined(_WIN32)
+
+Sha256::Sha256() = default;
+
+void Sha256::Update(const void* data, std::size_t n) { cng_.Update(data, n); }
+
+Sha256Digest Sha256::Finish() {
+  Sha256Digest out{};
+  cng_.Finish(out.data());
+  return out;
+}
+
+#else
+
 namespace {
 
 // EVP calls fail only on allocation failure or a broken OpenSSL install; neither is a
@@ -34,6 +51,8 @@ Sha256Digest Sha256::Finish() {
   CheckEvp(EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr));
   return out;
 }
+
+#endif
 
 std::string Sha256::FinishHex() { return HexEncode(Finish()); }
 

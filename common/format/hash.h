@@ -1,4 +1,5 @@
-// Streaming SHA-256 (OpenSSL EVP: uses the CPU's SHA extensions) and BLAKE2b (libsodium).
+// Streaming SHA-256 (OpenSSL EVP: uses the CPU's SHA extensions; on Windows the OS's CNG,
+// common/os/sha256_cng.h) and BLAKE2b (libsodium).
 #pragma once
 
 #include <sodium.h>
@@ -10,6 +11,7 @@
 #include <string_view>
 
 #include "common/format/c_handles.h"
+#include "common/os/sha256_cng.h"
 
 namespace rdbundle {
 
@@ -34,7 +36,11 @@ class Sha256 {
   static std::string HexOf(std::string_view data);
 
  private:
+#if defined(_WIN32)
+  CngSha256 cng_;
+#else
   EvpMdCtxPtr ctx_;
+#endif
 };
 
 // BLAKE2b-512, as minisign uses for its prehashed ("ED") signatures.

@@ -525,7 +525,11 @@ Status CheckManifestTrustedComment(std::string_view trusted_comment, const Manif
 std::string FormatRfc3339Utc(std::int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
+#if defined(_WIN32)
+  gmtime_s(&tm, &t);  // the C runtime's reentrant form (arguments swapped)
+#else
   gmtime_r(&t, &tm);
+#endif
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;

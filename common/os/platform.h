@@ -1,6 +1,8 @@
-// Process-level platform calls (terminal, signals, WSL detection), POSIX in platform_posix.cc.
+// Process-level platform calls (terminal, signals, WSL detection), POSIX in platform_posix.cc,
+// Win32 in platform_win32.cc.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace rdbundle {
@@ -25,6 +27,11 @@ void NameThisThread(const char* name);
 
 // The effective user id (geteuid; 0 for root). Windows: always 0 (no POSIX owners).
 unsigned CurrentUid();
+
+// The user's local application data folder, where Rancher Desktop keeps its cache on Windows
+// (SHGetKnownFolderPath(FOLDERID_LocalAppData), e.g. C:\Users\<u>\AppData\Local), UTF-8.
+// nullopt on other systems, or when Windows cannot say.
+std::optional<std::string> LocalAppDataDir();
 
 // Seconds since the Unix epoch (wall clock).
 long long UnixNow();

@@ -54,6 +54,8 @@ void InstallInterruptHandlers() {
 
 int InterruptSignal() { return g_interrupt.load(std::memory_order_relaxed); }
 
+std::optional<std::string> LocalAppDataDir() { return std::nullopt; }
+
 long long UnixNow() { return static_cast<long long>(std::time(nullptr)); }
 
 unsigned CurrentUid() { return static_cast<unsigned>(::geteuid()); }

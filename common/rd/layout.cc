@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "common/os/fs.h"
+#include "common/os/platform.h"
 #include "common/rd/rd_rules.h"
 
 namespace rdbundle {
@@ -29,14 +30,19 @@ Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const G
   d.os = opts.os.value_or(HostOs());
   // RD on Windows reads only the amd64 files (RdArchFor, kube/wsl.ts).
   RDB_ASSIGN_OR_RETURN(d.arch, RdArchFor(d.os, opts.arch, HostArch()));
+  // The user's home as kuberlr computes it: $HOME, on Windows else %USERPROFILE%.
+  std::optional<std::string> env_home = getenv("HOME");
+  if (!env_home && HostOs() == TargetOs::kWindows) env_home = getenv("USERPROFILE");
   if (opts.home) {
     d.home = *opts.home;
-  } else if (auto home = getenv("HOME")) {
-    d.home = *home;
+  } else if (env_home) {
+    d.home = *env_home;
   } else if (!opts.cache_dir || !opts.kuberlr_dir) {
-    return Status::Usage("HOME is not set: pass --home, or --cache-dir and --kuberlr-dir");
+    return Status::Usage(HostOs() == TargetOs::kWindows
+                             ? "neither HOME nor USERPROFILE is set: pass --home, or --cache-dir "
+                               "and --kuberlr-dir"
+                             : "HOME is not set: pass --home, or --cache-dir and --kuberlr-dir");
   }
-  const std::optional<std::string> env_home = getenv("HOME");
   const bool own_home = !opts.home || (env_home && SameDir(*opts.home, *env_home));
   // $XDG_CACHE_HOME is this user's setting on this machine: another OS, arch or home is the
   // layout of another machine's RD, whose setting is unknown.
@@ -53,7 +59,13 @@ Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const G
       d.cache_dir = JoinPath(d.home, "Library/Caches/rancher-desktop");
       break;
     case TargetOs::kWindows:
-      d.cache_dir = JoinPath(d.home, "AppData/Local/rancher-desktop/cache");
+      // On Windows itself RD asks the OS for the local application data folder, which a user
+      // or an administrator may have moved away from the home.
+      if (auto local = host ? LocalAppDataDir() : std::nullopt) {
+        d.cache_dir = JoinPath(*local, "rancher-desktop/cache");
+      } else {
+        d.cache_dir = JoinPath(d.home, "AppData/Local/rancher-desktop/cache");
+      }
       break;
   }
   d.kuberlr_dir = JoinPath(d.home, ".kuberlr");

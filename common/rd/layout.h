@@ -39,9 +39,11 @@ std::optional<std::string> GetEnvReal(const char* name);
 //   linux:   $XDG_CACHE_HOME/rancher-desktop (only for this machine: host OS, arch and home),
 //            else <home>/.cache/rancher-desktop
 //   darwin:  <home>/Library/Caches/rancher-desktop
-//   windows: <home>/AppData/Local/rancher-desktop/cache (%LOCALAPPDATA%; from WSL pass
-//            --home /mnt/c/Users/<user>)
-// kuberlr: <home>/.kuberlr. Explicit cache_dir/kuberlr_dir win. home defaults to $HOME.
+//   windows: on Windows for this machine, the local application data folder
+//            (LocalAppDataDir, %LOCALAPPDATA%) + rancher-desktop/cache, else
+//            <home>/AppData/Local/rancher-desktop/cache (from WSL pass --home /mnt/c/Users/<u>)
+// kuberlr: <home>/.kuberlr. Explicit cache_dir/kuberlr_dir win. home defaults to $HOME (on
+// Windows, else %USERPROFILE%: kuberlr's home there).
 // arch: RdArchFor (windows: always amd64; an explicit arm64 for windows is kUsage).
 Result<Destinations> ResolveDestinations(const DestinationOptions& opts, const GetEnvFn& getenv);
 

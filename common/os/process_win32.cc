@@ -1,0 +1,129 @@
+// Win32 implementation of process.h (the POSIX one is process_posix.cc): CreateProcessW with
+// three pipes; stdin is written and stderr read on their own threads, stdout on this one.
+#include <windows.h>
+
+#include <thread>
+
+#include "common/os/process.h"
+#include "common/os/win32_util.h"
+
+namespace rdbundle {
+namespace {
+
+using win32::Handle;
+
+// One argument quoted the way the C runtime's argv parser reads it back: backslashes are
+// literal unless they precede a quote, where they double.
+void AppendQuoted(std::wstring& cmd, const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
+    cmd += arg;
+    return;
+  }
+  cmd += L'"';
+  std::size_t slashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++slashes;
+      continue;
+    }
+    if (c == L'"') slashes = slashes * 2 + 1;
+    cmd.append(slashes, L'\\');
+    slashes = 0;
+    cmd += c;
+  }
+  cmd.append(slashes * 2, L'\\');
+  cmd += L'"';
+}
+
+bool MakePipe(Handle& r, Handle& w, bool child_reads) {
+  SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
+  HANDLE hr = nullptr, hw = nullptr;
+  if (!::CreatePipe(&hr, &hw, &sa, 0)) return false;
+  r.reset(hr);
+  w.reset(hw);
+  // Only the child's end is inherited.
+  return ::SetHandleInformation(child_reads ? hw : hr, HANDLE_FLAG_INHERIT, 0) != 0;
+}
+
+}  // namespace
+
+Result<ProgramOutput> RunProgram(const std::vector<std::string>& argv, const std::string& input,
+                                 std::size_t max_output) {
+  if (argv.empty()) return Status::Internal("RunProgram: no program");
+  Handle in_r, in_w, out_r, out_w, err_r, err_w;
+  if (!MakePipe(in_r, in_w, true) || !MakePipe(out_r, out_w, false) ||
+      !MakePipe(err_r, err_w, false)) {
+    return win32::FromWinError("pipe", ::GetLastError());
+  }
+  std::wstring cmd;
+  for (const std::string& a : argv) {
+    if (!cmd.empty()) cmd += L' ';
+    AppendQuoted(cmd, win32::Widen(a));
+  }
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
+  si.dwFlags = STARTF_USESTDHANDLES;
+  si.hStdInput = in_r.get();
+  si.hStdOutput = out_w.get();
+  si.hStdError = err_w.get();
+  PROCESS_INFORMATION pi{};
+  // No application name: CreateProcessW searches the PATH for argv[0] (adding ".exe").
+  if (!::CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, TRUE, CREATE_NO_WINDOW, nullptr,
+                        nullptr, &si, &pi)) {
+    const DWORD err = ::GetLastError();
+    if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) {
+      return Status::NotFound(argv[0] + ": not found");
+    }
+    return win32::FromWinError(argv[0], err);
+  }
+  Handle process(pi.hProcess);
+  ::CloseHandle(pi.hThread);
+  in_r.reset();
+  out_w.reset();
+  err_w.reset();
+
+  std::thread writer([&in_w, &input] {
+    std::size_t written = 0;
+    while (written < input.size()) {
+      DWORD n = 0;
+      const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(input.size() - written, 1 << 16));
+      if (!::WriteFile(in_w.get(), input.data() + written, chunk, &n, nullptr)) break;
+      written += n;
+    }
+    in_w.reset();
+  });
+  ProgramOutput r;
+  std::thread errors([&err_r, &r] {
+    char buf[4096];
+    DWORD n = 0;
+    while (::ReadFile(err_r.get(), buf, sizeof buf, &n, nullptr) && n > 0) {
+      if (r.err.size() < 200) r.err.append(buf, std::min<std::size_t>(n, 200 - r.err.size()));
+    }
+  });
+  bool within = true;
+  char buf[4096];
+  DWORD n = 0;
+  while (::ReadFile(out_r.get(), buf, sizeof buf, &n, nullptr) && n > 0) {
+    r.out.append(buf, n);
+    if (r.out.size() > max_output) {
+      within = false;
+      ::TerminateProcess(process.get(), 1);
+      break;
+    }
+  }
+  out_r.reset();
+  ::WaitForSingleObject(process.get(), INFINITE);
+  writer.join();
+  errors.join();
+  if (!within) {
+    return Status::Limit(argv[0] + ": more than " + std::to_string(max_output) + " bytes of output");
+  }
+  DWORD code = 0;
+  ::GetExitCodeProcess(process.get(), &code);
+  r.exit_code = static_cast<int>(code);
+  if (const auto nl = r.err.find('\n'); nl != std::string::npos) r.err.resize(nl);
+  if (!r.err.empty() && r.err.back() == '\r') r.err.pop_back();
+  return r;
+}
+
+}  // namespace rdbundle
