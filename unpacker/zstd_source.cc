@@ -3,12 +3,39 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/format/c_handles.h"
 #include "unpacker/chunk_source.h"
 
 namespace rdbundle::unpacker {
+namespace {
+
+// What a bundle looks like after it went through a text conversion (the zstd magic number is
+// 28 B5 2F FD): PowerShell before 7.4 pipes and redirects text, not bytes. The reason, or
+// empty when the start does not look like one of these.
+std::string TextConversionHint(std::string_view head) {
+  std::string what;
+  if (head.starts_with("\xFF\xFE") || head.starts_with("\xFE\xFF")) {
+    what = "it is UTF-16 text";  // PowerShell 5's '>' and Out-File
+  } else if (head.starts_with("\xEF\xBB\xBF")) {
+    what = "it starts with a UTF-8 byte order mark";
+  } else if (head.starts_with("(?/?")) {
+    what = "its non-ASCII bytes became '?'";  // PowerShell 5 pipes ASCII to programs
+  } else if (head.starts_with("(\xEF\xBF\xBD/\xEF\xBF\xBD")) {
+    what = "its non-UTF-8 bytes became U+FFFD";  // PowerShell 7 before 7.4
+  } else {
+    return what;
+  }
+  return what + ": the bundle was converted as text on the way (PowerShell before 7.4 pipes "
+                "text, not bytes); pass the file's name, or pipe with cmd /c \"type FILE | "
+                "rdbundle-unpack install -\"";
+}
+
+}  // namespace
 
 struct ZstdSource::State {
   ZstdDCtxPtr dctx{ZSTD_createDCtx()};
@@ -63,6 +90,11 @@ Status ZstdSource::DecodeError(std::size_t code) {
                          " (a larger window needs more memory; see --max-window-log)");
   }
   if (err == ZSTD_error_prefix_unknown) {
+    if (st_->at_start) {
+      const std::string hint = TextConversionHint(std::string_view(
+          static_cast<const char*>(st_->in.src), std::min<std::size_t>(st_->in.size, 8)));
+      if (!hint.empty()) return Status::Corrupt(what_ + ": not a zstd stream: " + hint);
+    }
     return Status::Corrupt(what_ + (st_->at_start ? ": not a zstd stream (bad magic number)"
                                                   : ": trailing data after the zstd stream"));
   }

@@ -42,6 +42,31 @@ TEST_F(HostileBundleTest, NotZstd) {
                  "B: not a zstd stream (bad magic number)");
 }
 
+// A bundle piped or redirected through PowerShell before 7.4 arrives converted as text
+// (issue 17): one line that says so and what to do instead, not a bare "bad magic number".
+TEST_F(HostileBundleTest, TextMangledBundleExplained) {
+  const std::string good = AssembleBundle(Parts());
+  std::string ascii, utf8, utf16 = "\xFF\xFE";
+  for (char c : good) {
+    const bool high = static_cast<unsigned char>(c) >= 0x80;
+    ascii += c == '\n' ? std::string("\r\n") : std::string(1, high ? '?' : c);  // PowerShell 5 pipe
+    utf8 += high ? std::string("\xEF\xBF\xBD") : std::string(1, c);                 // PowerShell 7.0-7.3
+    utf16 += c;                                                                 // PowerShell 5 '>'
+    utf16 += '\0';
+  }
+  const std::string advice =
+      ": the bundle was converted as text on the way (PowerShell before 7.4 pipes text, not "
+      "bytes); pass the file's name, or pipe with cmd /c \"type FILE | rdbundle-unpack install "
+      "-\"";
+  ExpectRejected(ascii, ErrorCode::kCorrupt,
+                 "B: not a zstd stream: its non-ASCII bytes became '?'" + advice);
+  ExpectRejected(utf8, ErrorCode::kCorrupt,
+                 "B: not a zstd stream: its non-UTF-8 bytes became U+FFFD" + advice);
+  ExpectRejected(utf16, ErrorCode::kCorrupt, "B: not a zstd stream: it is UTF-16 text" + advice);
+  ExpectRejected("\xEF\xBB\xBF" + utf8, ErrorCode::kCorrupt,
+                 "B: not a zstd stream: it starts with a UTF-8 byte order mark" + advice);
+}
+
 TEST_F(HostileBundleTest, EmptyFile) {
   ExpectRejected("", ErrorCode::kCorrupt, "B: empty file, not a zstd stream");
 }
