@@ -48,6 +48,52 @@ TEST(LayoutTest, PathSyntax) {
   EXPECT_TRUE(ValidatePathSyntax(std::string(255, 'a')).ok());
 }
 
+// Names Windows treats specially (issue 17): device names in any directory and with any
+// extension, trailing dots and spaces (stripped by Win32, so two names would be one), ':'
+// (an NTFS alternate data stream), '\\' (a separator there). None is a payload path: the
+// grammar or the fixed names of each destination exclude every one (case-insensitive
+// collisions: ManifestTest.RejectsPathsThatDifferOnlyInCase).
+TEST(LayoutTest, WindowsSpecialNamesRejected) {
+  const char* const bad[] = {
+      "cache/k3s/v1.30.4+k3s1/CON",
+      "cache/k3s/v1.30.4+k3s1/nul",
+      "cache/k3s/v1.30.4+k3s1/NUL.txt",
+      "cache/k3s/v1.30.4+k3s1/COM1",
+      "cache/k3s/v1.30.4+k3s1/lpt9.tar",
+      "cache/k3s/CON/k3s",
+      "cache/k3s/AUX/k3s",
+      "kuberlr/windows-amd64/CON",
+      "kuberlr/windows-amd64/PRN.exe",
+      "kuberlr/CON/kubectl1.30.4.exe",
+      "installers/NUL",
+      "installers/COM1.msi",
+      "cache/k3s/v1.30.4+k3s1/k3s.",
+      "cache/k3s/v1.30.4+k3s1./k3s",
+      "kuberlr/windows-amd64/kubectl1.30.4.exe.",
+      "kuberlr/windows-amd64/kubectl1.30.4.exe ",
+      "installers/Rancher.Desktop.Setup.1.16.0.msi.",
+      "cache/k3s/v1.30.4+k3s1/k3s:Zone.Identifier",
+      "cache/k3s/v1.30.4+k3s1/k3s::$DATA",
+      "kuberlr/windows-amd64/kubectl1.30.4.exe:stream",
+      "cache\\k3s\\v1.30.4+k3s1\\k3s",
+      "C:/cache/k3s/v1.30.4+k3s1/k3s",
+      "CACHE/k3s/v1.30.4+k3s1/k3s",
+      "cache/K3S/v1.30.4+k3s1/k3s",
+  };
+  for (const char* path : bad) {
+    auto p = ClassifyPayloadPath(path);
+    ASSERT_FALSE(p.has_value()) << path;
+    EXPECT_EQ(p.error().code(), ErrorCode::kCorrupt) << path;
+    // One line that names the path.
+    EXPECT_EQ(p.error().message().find('\n'), std::string::npos) << p.error().message();
+    EXPECT_EQ(p.error().message().rfind("path \"" + std::string(path) + "\": ", 0), 0u)
+        << p.error().message();
+  }
+  // The same directories and files under their real names are fine.
+  EXPECT_TRUE(ClassifyPayloadPath("cache/k3s/v1.30.4+k3s1/k3s").has_value());
+  EXPECT_TRUE(ClassifyPayloadPath("kuberlr/windows-amd64/kubectl1.30.4.exe").has_value());
+}
+
 TEST(LayoutTest, ClassifySchema) {
   auto p = ClassifyPayloadPath("cache/k3s/v1.30.4+k3s1/k3s-arm64");
   ASSERT_TRUE(p.has_value());
