@@ -1,7 +1,11 @@
 #include "tests/support/fault_fs.h"
 
+#if defined(_WIN32)
+#include <cstdlib>
+#else
 #include <signal.h>
 #include <unistd.h>
+#endif
 
 namespace rdbundle::testsupport {
 namespace {
@@ -142,7 +146,13 @@ Status FaultFs::Hit(FsOp op, const std::string& path) {
     if (auto h = hooks_.find(key); h != hooks_.end() && h->second.first == n) h->second.second();
     auto it = triggers_.find(key);
     if (it == triggers_.end() || it->second.nth != n) continue;
-    if (it->second.err == 0) ::kill(::getpid(), SIGKILL);
+    if (it->second.err == 0) {
+#if defined(_WIN32)
+      std::_Exit(137);  // no handlers, no flushing: as abrupt as the C runtime allows
+#else
+      ::kill(::getpid(), SIGKILL);
+#endif
+    }
     return Status::FromErrno(path + ": injected fault", it->second.err);
   }
   return Status::Ok();

@@ -1,8 +1,6 @@
 #include "tests/support/tree_snapshot.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,21 +16,21 @@ std::map<std::string, std::string> SnapshotTree(const std::string& root) {
   if (!fs::exists(fs::symlink_status(root, ec))) return out;
   for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    const std::string path = it->path().string();
-    const std::string rel = fs::relative(it->path(), root).string();
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) continue;
+    const std::string rel = fs::relative(it->path(), root).generic_string();
+    const fs::file_status st = fs::symlink_status(it->path(), ec);
+    if (ec || !fs::exists(st)) continue;
+    // std::filesystem's perms have the POSIX values (Windows: what the read-only bit gives).
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
-    if (S_ISDIR(st.st_mode)) {
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.permissions()) & 07777u);
+    if (fs::is_directory(st)) {
       out[rel] = std::string("dir ") + mode;
-    } else if (S_ISLNK(st.st_mode)) {
+    } else if (fs::is_symlink(st)) {
       out[rel] = "link -> " + fs::read_symlink(it->path(), ec).string();
     } else {
-      std::ifstream in(path, std::ios::binary);
+      std::ifstream in(it->path(), std::ios::binary);
       std::stringstream ss;
       ss << in.rdbuf();
-      out[rel] = std::string("file ") + mode + " " + std::to_string(st.st_size) + " " +
+      out[rel] = std::string("file ") + mode + " " + std::to_string(fs::file_size(it->path(), ec)) + " " +
                  Sha256::HexOf(ss.str());
     }
   }

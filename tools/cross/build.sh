@@ -8,7 +8,9 @@
 #                  run (ctest static_binaries, static_chroot)
 #   linux-arm64    the same, built static; --test runs the unit and install tests and the
 #                  static checks under qemu-aarch64 (CMAKE_CROSSCOMPILING_EMULATOR)
-#   windows-amd64, darwin-*   the two tools; --test checks them (imports, Mach-O headers)
+#   windows-amd64  both tools and the Windows suite (tests/CMakeLists.txt); --test checks the
+#                  tools' imports and runs the suite under Wine (tools/cross/wine.sh)
+#   darwin-*       the two tools; --test checks them (Mach-O headers)
 #
 # --tools-only builds only rdbundle-pack and rdbundle-unpack (what ./dev release needs), in the
 # same build directory (configured the same way).
@@ -33,9 +35,8 @@ for a in "$@"; do
 done
 [ ${#targets[@]} -gt 0 ] || die "usage: build.sh [--tools-only] [--test] TARGET..."
 
-# Tests: linux targets only for now (the test support code is POSIX; the Windows suite under
-# Wine comes with the Win32 layer).
-with_tests() { [[ $1 == linux-* ]]; }
+# Tests: linux targets and windows-amd64 (under Wine); none for darwin (cannot run here).
+with_tests() { [[ $1 == linux-* || $1 == windows-* ]]; }
 
 # The tests run under qemu-aarch64 for linux-arm64: the subset that exercises the code the
 # target changes (format, OS layer, install) without the host tools the interop tests run.
@@ -47,7 +48,10 @@ configure_target() {
   local args=(-DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-zig.cmake" -DRDB_TARGET="$t"
               -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRDB_FUZZ=OFF -DRDB_BUILD_TESTS=$tests
               "-DCMAKE_C_FLAGS=-ffile-prefix-map=$ROOT/=" "-DCMAKE_CXX_FLAGS=-ffile-prefix-map=$ROOT/=")
-  case $t in linux-arm64) args+=(-DCMAKE_CROSSCOMPILING_EMULATOR="$(command -v qemu-aarch64)") ;; esac
+  case $t in
+    linux-arm64) args+=(-DCMAKE_CROSSCOMPILING_EMULATOR="$(command -v qemu-aarch64)") ;;
+    windows-*) args+=(-DCMAKE_CROSSCOMPILING_EMULATOR="$HERE/wine.sh") ;;
+  esac
   local stamp="$dir/.rdb-configure-args"
   if [ -f "$dir/CMakeCache.txt" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "${args[*]}" ]; then
     return 0
@@ -86,9 +90,14 @@ test_target() {
       ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 900 -R "$ARM64_TESTS" | tail -n 25
       [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
       ;;
+    windows-*)
+      "$HERE/check.sh" --binaries "$t" "$dir/rdbundle-pack.exe" "$dir/rdbundle-unpack.exe" ||
+        die "$t: binary checks failed"
+      ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 600 | tail -n 25
+      [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
+      ;;
     *)
-      local ext=""; [[ $t == windows-* ]] && ext=.exe
-      "$HERE/check.sh" --binaries "$t" "$dir/rdbundle-pack$ext" "$dir/rdbundle-unpack$ext" ||
+      "$HERE/check.sh" --binaries "$t" "$dir/rdbundle-pack" "$dir/rdbundle-unpack" ||
         die "$t: binary checks failed"
       ;;
   esac
