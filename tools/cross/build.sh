@@ -95,6 +95,13 @@ test_target() {
         die "$t: binary checks failed"
       ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 600 | tail -n 25
       [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
+      # The same bundle through the Linux binary (--target-os windows) and this one: needs the
+      # native build (./dev build) for the kit, the key and the bundle.
+      if [ -x "$ROOT/build/rdbundle-sample-kit" ]; then
+        "$HERE/windows_identity.sh" "$ROOT/build" "$dir" || die "$t: cross-OS identity failed"
+      else
+        echo "$t: windows_identity skipped: no native build in $ROOT/build (./dev build)"
+      fi
       ;;
     *)
       "$HERE/check.sh" --binaries "$t" "$dir/rdbundle-pack" "$dir/rdbundle-unpack" ||
