@@ -1,9 +1,9 @@
 // The parsers of files Rancher Desktop and kuberlr own, read from the user's machine (untrusted):
 // RdReadCache (CACHE/k3s-versions.json as RD's readCache reads it), NodeSemverParse,
 // RdCachedDirKey, KuberlrVersionOfName (kuberlr's Sscanf), ParseInfoPlistVersion (macOS
-// Info.plist), ParseDpkgStatusVersion (dpkg's status file) and the packer's ParseSha512Sum
-// (an RD installer's "<asset>.sha512sum", from upstream). The first input byte picks the
-// parser. Checks:
+// Info.plist), ParseDpkgStatusVersion (dpkg's status file), ReadAsarPackageVersion (an installed
+// RD's resources/app.asar, first byte 0xA5) and the packer's ParseSha512Sum (an RD installer's
+// "<asset>.sha512sum", from upstream). The first input byte picks the parser. Checks:
 //  - RdReadCache: the kept versions are keyed by their own NodeSemver key, are at or above the
 //    RD minimum, and every kept channel names a kept version; a used file's `parsed` holds
 //    every kept version; a rejected file keeps nothing;
@@ -20,6 +20,7 @@
 #include "common/rd/kuberlr.h"
 #include "common/rd/rd_rules.h"
 #include "fuzz/fuzz_util.h"
+#include "fuzz/mem_fs.h"
 #include "packer/rd_release.h"
 
 namespace {
@@ -63,6 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace rdbundle;
   if (size == 0 || size > kMaxInputBytes) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] == 0xA5) {  // an asar archive (installed_rd.h); other first bytes keep their parser
+    fuzz::MemFs fs;
+    fs.PutFile("/app.asar", text);
+    if (auto v = ReadAsarPackageVersion(fs, "/app.asar")) {
+      FUZZ_CHECK(ParseRdVersion(v->ToString()).has_value(), "asar version does not round-trip");
+    }
+    return 0;
+  }
   switch (data[0] % 7) {
     case 0:
       CheckReadCache(text, std::nullopt);
