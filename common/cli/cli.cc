@@ -7,6 +7,7 @@
 #include <new>
 
 #include "common/base/strings.h"
+#include "common/cli/console.h"
 #include "common/cli/help.h"
 #include "common/os/platform.h"
 
@@ -331,6 +332,18 @@ CommandProgram WithBuiltins(const CommandProgram& p) {
                         {.name = "help", .short_name = 'h', .commands = kAllCommands,
                          .help = "show the usage and options of the command"});
   }
+  // Every command: how much it says on stderr besides its error line (console.h).
+  const bool has_verbosity = std::any_of(p.options.begin(), p.options.end(), [](const OptionSpec& o) {
+    return o.name == "quiet" || o.name == "verbose";
+  });
+  if (!has_verbosity) {
+    const OptionSpec quiet{.name = "quiet", .short_name = 'q', .commands = kAllCommands,
+                           .help = "errors only: no notes, warnings or progress"};
+    const OptionSpec verbose{.name = "verbose", .short_name = 'v', .commands = kAllCommands,
+                             .help = "also each request and each file, on stderr"};
+    full.options.insert(full.options.begin() + 1, verbose);
+    full.options.insert(full.options.begin() + 1, quiet);
+  }
   return full;
 }
 
@@ -374,6 +387,7 @@ int RunCommands(const CommandProgram& program, int argc, char** argv) {
     return 0;
   }
   InstallInterruptHandlers();
+  SetConsoleProgramName(p.name);
   // A program of one unnamed command (in one or more forms) has no command word.
   const bool single =
       !program.commands.empty() &&
@@ -386,6 +400,11 @@ int RunCommands(const CommandProgram& program, int argc, char** argv) {
     // A mistyped command is named before its options are looked at.
     RDB_RETURN_IF_ERROR(CheckCommandName(p, cmd));
     RDB_ASSIGN_OR_RETURN(ParsedArgs parsed, ParseArgs(args, p.options));
+    if (parsed.Has("quiet") && parsed.Has("verbose")) {
+      return Status::Usage("-q (--quiet) and -v (--verbose) exclude each other");
+    }
+    if (parsed.Has("quiet")) SetVerbosity(Verbosity::kQuiet);
+    if (parsed.Has("verbose")) SetVerbosity(Verbosity::kVerbose);
     if (parsed.Has("help")) {
       std::fputs(CommandHelp(p, cmd).c_str(), stdout);
       return Status::Ok();

@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include "common/cli/console.h"
+#include "common/os/platform.h"
+
 namespace rdbundle {
 
 std::string FormatBytes(std::uint64_t bytes) {
@@ -30,10 +33,12 @@ std::string FormatDuration(double seconds) {
   return buf;
 }
 
-Progress::Progress(std::string label, std::uint64_t total_bytes, bool enabled, std::FILE* out)
+Progress::Progress(std::string label, std::uint64_t total_bytes, bool enabled, std::FILE* out,
+                   std::optional<bool> plain)
     : label_(std::move(label)),
       total_(total_bytes),
-      enabled_(enabled),
+      enabled_(enabled && GetVerbosity() != Verbosity::kQuiet),
+      plain_(plain.value_or(TerminalIsDumb())),
       out_(out),
       start_(std::chrono::steady_clock::now()) {}
 
@@ -56,6 +61,10 @@ void Progress::Add(std::uint64_t bytes) {
 
 void Progress::SetTotal(std::uint64_t total_bytes) { total_.store(total_bytes); }
 
+void Progress::SetFileCount(std::size_t total) { files_total_.store(total); }
+
+void Progress::FileDone() { files_done_.fetch_add(1); }
+
 void Progress::SetLabel(std::string label) {
   std::lock_guard<std::mutex> lock(mu_);
   label_ = std::move(label);
@@ -70,6 +79,10 @@ std::string Progress::RenderLine() const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     line = label_;
+  }
+  if (const std::size_t files = files_total_.load(); files > 0) {
+    line += "  " + std::to_string(std::min(files_done_.load(), files)) + "/" +
+            std::to_string(files) + " files";
   }
   line += "  " + FormatBytes(done);
   if (total > 0) {
@@ -89,8 +102,24 @@ void Progress::Draw() {
   std::string line = RenderLine();
   std::lock_guard<std::mutex> lock(mu_);
   if (finished_) return;
-  std::fprintf(out_, "\r\033[K%s", line.c_str());
-  std::fflush(out_);
+  std::string text, clear;
+  if (plain_) {  // TERM=dumb: no escape sequences; spaces cover a longer previous line
+    const std::size_t width = line.size();
+    if (line.size() < drawn_width_) line.append(drawn_width_ - line.size(), ' ');
+    drawn_width_ = width;
+    text = "\r" + line;
+    clear = "\r" + std::string(line.size(), ' ') + "\r";
+  } else {
+    text = "\r\033[K" + line;
+    clear = "\r\033[K";
+  }
+  if (out_ == stderr) {
+    console_internal::DrawProgressLine(text, clear);
+  } else {
+    std::fputs(text.c_str(), out_);
+    std::fflush(out_);
+    clear_ = clear;
+  }
   drawn_ = true;
 }
 
@@ -98,8 +127,11 @@ void Progress::Finish() {
   std::lock_guard<std::mutex> lock(mu_);
   if (finished_) return;
   finished_ = true;
-  if (enabled_ && drawn_) {
-    std::fputs("\r\033[K", out_);
+  if (!enabled_ || !drawn_) return;
+  if (out_ == stderr) {
+    console_internal::ClearProgressLine();
+  } else {
+    std::fputs(clear_.c_str(), out_);
     std::fflush(out_);
   }
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace rdbundle {
@@ -19,7 +20,10 @@ std::string FormatDuration(double seconds);
 class Progress {
  public:
   // enabled=false makes every call a no-op (and Summary-only users still get Elapsed()).
-  Progress(std::string label, std::uint64_t total_bytes, bool enabled, std::FILE* out = stderr);
+  // `plain`: redraw with "\r" and spaces only, no escape sequences; default: when TERM=dumb.
+  // On stderr the line goes through the console (console.h), so notes never run into it.
+  Progress(std::string label, std::uint64_t total_bytes, bool enabled, std::FILE* out = stderr,
+           std::optional<bool> plain = std::nullopt);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -28,6 +32,10 @@ class Progress {
   void Add(std::uint64_t bytes);
   void SetTotal(std::uint64_t total_bytes);
   void SetLabel(std::string label);
+  // Files: "3/10 files" in the line once a count is set (the total known up front, from the
+  // plan or the manifest); FileDone counts one more. Thread-safe.
+  void SetFileCount(std::size_t total);
+  void FileDone();
   // Clears the line (the caller prints its own summary).
   void Finish();
 
@@ -43,12 +51,17 @@ class Progress {
   std::string label_;
   std::atomic<std::uint64_t> total_;
   std::atomic<std::uint64_t> done_{0};
+  std::atomic<std::size_t> files_total_{0};
+  std::atomic<std::size_t> files_done_{0};
   const bool enabled_;
+  const bool plain_;
+  std::size_t drawn_width_ = 0;  // plain: the last line's length, overwritten with spaces
   std::FILE* out_;
   const std::chrono::steady_clock::time_point start_;
   std::atomic<std::int64_t> last_draw_ns_{0};
   mutable std::mutex mu_;
   bool drawn_ = false;
+  std::string clear_;  // what removes the drawn line (out_ other than stderr)
   bool finished_ = false;
 };
 

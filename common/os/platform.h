@@ -11,6 +11,11 @@ namespace rdbundle {
 bool StderrIsTerminal();
 // True when stdout is a terminal (colour in human-readable reports).
 bool StdoutIsTerminal();
+// True when $TERM is "dumb" (Emacs shell buffers, some CI consoles): a terminal that moves the
+// cursor with "\r" but understands no escape sequences.
+bool TerminalIsDumb();
+// True when stdin is a terminal: a bundle read from "-" would wait for typing, not a pipe.
+bool StdinIsTerminal();
 
 // True when running under WSL, where the user's Rancher Desktop is the Windows one.
 bool RunningUnderWsl();

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "common/os/platform.h"
 
@@ -20,6 +22,11 @@ void OnSignal(int sig) { g_interrupt.store(sig, std::memory_order_relaxed); }
 
 bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
 bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
+bool TerminalIsDumb() {
+  const char* term = std::getenv("TERM");
+  return term != nullptr && std::string_view(term) == "dumb";
+}
+bool StdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }
 
 bool RunningUnderWsl() {
 #if defined(__linux__)

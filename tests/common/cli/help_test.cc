@@ -51,6 +51,8 @@ TEST(HelpTest, CommandHelpHasOnlyItsOptionsGroupedByForm) {
             "\n"
             "Options:\n"
             "  -h, --help                show the usage and options of the command\n"
+            "  -q, --quiet               errors only: no notes, warnings or progress\n"
+            "  -v, --verbose             also each request and each file, on stderr\n"
             "  -o, --output OUT          the bundle to write\n"
             "\n"
             "Options of build --from:\n"
@@ -71,11 +73,14 @@ TEST(HelpTest, CommandHelpHasOnlyItsOptionsGroupedByForm) {
             "\n"
             "Options:\n"
             "  -h, --help                show the usage and options of the command\n"
+            "  -q, --quiet               errors only: no notes, warnings or progress\n"
+            "  -v, --verbose             also each request and each file, on stderr\n"
             "  -p, --public-key FILE     a key (repeatable)\n");
   EXPECT_EQ(CommandHelp(Program(), "help"),
             "usage: prog help [COMMAND]\n\nshow the commands, or the usage and options of "
             "COMMAND\n\nOptions:\n  -h, --help                show the usage and options of the "
-            "command\n");
+            "command\n  -q, --quiet               errors only: no notes, warnings or progress\n"
+            "  -v, --verbose             also each request and each file, on stderr\n");
 }
 
 TEST(HelpTest, ProgramHelpListsCommandsNotTheirOptions) {
@@ -122,7 +127,7 @@ TEST(HelpTest, ManPageHasEveryOptionAndCommand) {
 TEST(HelpTest, CompletionScripts) {
   auto bash = CompletionScript(Program(), "bash");
   ASSERT_TRUE(bash.has_value());
-  EXPECT_NE(bash->find("build) opts=\"--help -h --output -o --from --arch --channel --channel-url\""),
+  EXPECT_NE(bash->find("build) opts=\"--help -h --quiet -q --verbose -v --output -o --from --arch --channel --channel-url\""),
             std::string::npos)
       << *bash;
   EXPECT_NE(bash->find("--arch) COMPREPLY=($(compgen -W \"amd64 arm64\" -- \"$cur\")); return ;;"),
