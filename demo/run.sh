@@ -86,6 +86,7 @@ step "7. offline side: verify every file against the signed manifest"
 show rdbundle-unpack verify -p "$OUT/demo.pub" "$OUT/kit.rdbundle"
 
 step "8. install into a sandbox HOME (this machine's layout), with the kubectl coverage; the Windows installer is for another platform"
+mkdir -p "$OUT/home" "$OUT/winhome"  # homes exist; install refuses a --home that does not
 show rdbundle-unpack install -p "$OUT/demo.pub" --home "$OUT/home" "$OUT/kit.rdbundle"
 
 step "8b. the same bundle for Rancher Desktop on Windows (from WSL: --home /mnt/c/Users/<you>): the carried installer is placed into <home>/rancher-desktop-installers, with the next step"
@@ -111,6 +112,7 @@ if command -v docker-registry >/dev/null; then
   show rdbundle-pack ls "$REF" --plain-http
   printf '$ rdbundle-pack pull %s --plain-http -o - | rdbundle-unpack install - -p %s --home %s\n' \
     "$REF:demo" "$OUT/demo.pub" "$OUT/home-from-registry"
+  mkdir -p "$OUT/home-from-registry"
   rdbundle-pack pull "$REF:demo" --plain-http -o - |
     rdbundle-unpack install - -p "$OUT/demo.pub" --home "$OUT/home-from-registry"
 else

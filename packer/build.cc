@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <map>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "common/base/hex.h"
+#include "common/cli/console.h"
 #include "common/cli/progress.h"
 #include "common/format/hash.h"
 #include "common/format/manifest.h"
@@ -37,7 +39,11 @@ struct Run {
   std::optional<std::int64_t> epoch;  // SOURCE_DATE_EPOCH
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
+  // A note on `err` (stderr: through the console, so it never runs into a progress line);
+  // nothing with -q.
   void Note(const std::string& line) const {
+    if (GetVerbosity() == Verbosity::kQuiet) return;
+    if (err == stderr) return Say(line);
     std::fprintf(err, "rdbundle-pack: %s\n", line.c_str());
     std::fflush(err);
   }
@@ -71,6 +77,20 @@ Status CheckOptions(const BuildOptions& o) {
   return Status::Ok();
 }
 
+// --from names a kit directory: say so when it does not exist (not "nothing to pack" after
+// the key's password was asked for).
+Status CheckFromDir(Fs& fs, const std::string& dir) {
+  auto info = fs.Stat(dir);
+  if (!info.has_value() && info.error().code() == ErrorCode::kNotFound) {
+    return Status::NotFound("--from " + dir + ": no such directory");
+  }
+  if (!info.has_value()) return info.error();
+  if (info->type == FileInfo::Type::kDirectory) return Status::Ok();
+  if (info->type == FileInfo::Type::kSymlink && fs.OpenRoot(dir).has_value()) return Status::Ok();
+  return Status::Usage("--from " + dir + ": not a directory (a kit directory holds cache/ and "
+                       "kuberlr/; see rdbundle-pack build --help)");
+}
+
 Result<KitSource> ResolveSource(const Run& r) {
   if (r.o.from_dir) {
     return KitSource{JoinPath(*r.o.from_dir, "cache"), JoinPath(*r.o.from_dir, "kuberlr")};
@@ -87,7 +107,13 @@ Result<std::optional<SecretKey>> LoadKey(const Run& r) {
   if (!r.o.secret_key) return std::optional<SecretKey>();
   PasswordSource source = r.o.password;
   source.fs = &r.fs;
-  PasswordProvider provider = [source]() { return ReadPassword(source, /*confirm=*/false); };
+  const std::string path = *r.o.secret_key;
+  // Only for an encrypted key: scrypt takes seconds (issue 18 item 2: say so, after the prompt).
+  PasswordProvider provider = [source, &r, path]() -> Result<std::string> {
+    auto password = ReadPassword(source, /*confirm=*/false);
+    if (password.has_value()) r.Note("decrypting the secret key " + path + " (scrypt: a few seconds)");
+    return password;
+  };
   RDB_ASSIGN_OR_RETURN(SecretKey key, LoadSecretKey(r.fs, *r.o.secret_key, provider));
   return std::optional<SecretKey>(std::move(key));
 }
@@ -128,7 +154,13 @@ Result<Inputs> GatherInputs(Run& r) {
     RDB_ASSIGN_OR_RETURN(KitSource source, ResolveSource(r));
     return Inputs{std::move(source), r.o.selection, {}};
   }
-  RDB_ASSIGN_OR_RETURN(Fetched f, FetchKit(r.fs, *r.o.fetch, r.progress,
+  FetchOptions fetch = *r.o.fetch;
+  fetch.before_download = [&r](const Plan& plan, std::uint64_t download_bytes) {
+    std::vector<SpaceNeed> needs = {{r.o.fetch->download_dir, download_bytes, "downloads"}};
+    if (!r.o.dry_run) needs.push_back({DirName(r.o.output), plan.KnownBytes(), "the bundle"});
+    return CheckFreeSpace(r.fs, needs);
+  };
+  RDB_ASSIGN_OR_RETURN(Fetched f, FetchKit(r.fs, fetch, r.progress,
                                            [&r](const std::string& line) { r.Note(line); }));
   r.Note(DescribeDownloads(f.report));
   r.download_lock = std::move(f.lock);
@@ -166,7 +198,13 @@ Result<Kit> FindAndCheckKit(Run& r) {
   r.Note(DescribeKit(kit));
   std::uint64_t total = 0;
   for (const KitFile& f : kit.files) total += f.size();
+  // Before every input is read: the bundle is at most about the size of its inputs.
+  if (!r.o.dry_run && !r.o.fetch) {
+    RDB_RETURN_IF_ERROR(CheckFreeSpace(r.fs, {{DirName(r.o.output), total, "the bundle"}}));
+  }
   Progress progress("checking", total, r.progress);
+  progress.SetFileCount(static_cast<std::size_t>(std::count_if(
+      kit.files.begin(), kit.files.end(), [](const KitFile& f) { return !f.input_path.empty(); })));
   KitCheckOptions check{r.threads, &progress, note};
   Status s = CheckKit(r.fs, kit, check);
   progress.Finish();
@@ -242,6 +280,7 @@ void PrintSummary(const Run& r, const Signed& s, const BundleWritten& w) {
 Status Build(Run& r) {
   RDB_RETURN_IF_ERROR(CheckOptions(r.o));
   RDB_ASSIGN_OR_RETURN(r.epoch, SourceDateEpoch(r.o.getenv));
+  if (r.o.from_dir) RDB_RETURN_IF_ERROR(CheckFromDir(r.fs, *r.o.from_dir));
   if (!r.o.dry_run) RDB_RETURN_IF_ERROR(CheckOutputPaths(r.fs, r.o.output, r.o.detached_sig, r.o.force));
   RDB_ASSIGN_OR_RETURN(std::optional<SecretKey> key, LoadKey(r));
   RDB_ASSIGN_OR_RETURN(Kit kit, FindAndCheckKit(r));

@@ -1,9 +1,11 @@
 #include "packer/bundle_output.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
+#include "common/cli/console.h"
 #include "common/cli/progress.h"
 #include "common/os/platform.h"
 #include "packer/tar_zstd_writer.h"
@@ -127,6 +129,7 @@ Status WriteEntries(Fs& fs, const Kit& kit, const std::string& manifest_bytes,
   std::uint64_t total = 0;
   for (const KitFile& f : kit.files) total += f.size();
   Progress progress("writing", total, o.progress);
+  progress.SetFileCount(kit.files.size());
   for (const KitFile& f : kit.files) {
     if (InterruptSignal() != 0) return Interrupted(o.output);
     if (f.content) {
@@ -135,6 +138,8 @@ Status WriteEntries(Fs& fs, const Kit& kit, const std::string& manifest_bytes,
     } else {
       RDB_RETURN_IF_ERROR(CopyFile(fs, f, w, progress, o.output));
     }
+    progress.FileDone();
+    SayVerbose("added " + f.bundle_path + " (" + FormatBytes(f.size()) + ")");
   }
   progress.Finish();
   return w.Finish();
@@ -166,8 +171,48 @@ Status WriteDetachedSig(Fs& fs, const std::string& path, const Manifest& m,
 }  // namespace
 
 Status CheckOutputPaths(Fs& fs, const std::string& output, bool detached_sig, bool force) {
+  const std::string dir = DirName(output);
+  auto info = fs.Stat(dir);
+  if (!info.has_value() && info.error().code() == ErrorCode::kNotFound) {
+    return Status::NotFound(output + ": no directory " + dir + " to write it in (create it, or "
+                            "choose another -o)");
+  }
+  if (!info.has_value()) return info.error();
+  if (info->type != FileInfo::Type::kDirectory && !fs.OpenRoot(dir).has_value()) {
+    return Status::Usage(output + ": " + dir + " is not a directory");
+  }
   RDB_RETURN_IF_ERROR(CheckOnePath(fs, output, force));
   if (detached_sig) RDB_RETURN_IF_ERROR(CheckOnePath(fs, output + ".minisig", force));
+  return Status::Ok();
+}
+
+Status CheckFreeSpace(Fs& fs, const std::vector<SpaceNeed>& needs) {
+  struct Device {
+    std::uint64_t bytes = 0;
+    std::vector<std::string> dirs, what;
+    std::uint64_t free = 0;
+  };
+  std::map<std::uint64_t, Device> devices;
+  for (const SpaceNeed& n : needs) {
+    if (n.bytes == 0) continue;
+    RDB_ASSIGN_OR_RETURN(std::string dir, NearestExistingDir(fs, n.dir));
+    RDB_ASSIGN_OR_RETURN(FileInfo info, fs.Stat(dir));
+    Device& d = devices[info.device];
+    if (d.dirs.empty()) {
+      RDB_ASSIGN_OR_RETURN(d.free, fs.FreeBytes(dir));
+    }
+    d.bytes += n.bytes;
+    d.dirs.push_back(n.dir);
+    d.what.push_back(n.what + " " + FormatBytes(n.bytes));
+  }
+  for (const auto& [device, d] : devices) {
+    if (d.bytes <= d.free) continue;
+    std::string what;
+    for (std::size_t i = 0; i < d.what.size(); ++i) what += (i ? " + " : "") + d.what[i];
+    return Status::NoSpace(d.dirs.front() + ": not enough free space: about " +
+                           FormatBytes(d.bytes) + " needed (" + what + "), " +
+                           FormatBytes(d.free) + " available; nothing was downloaded or written");
+  }
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/status.h"
 #include "common/format/manifest.h"
@@ -35,10 +36,23 @@ struct BundleWritten {
   std::optional<std::string> detached_sig;  // its path, when written
 };
 
-// Checked before any work: OUT (and OUT.minisig when `detached_sig`) must not exist unless
-// `force` (kUsage "<path>: already exists (use --force to overwrite)"), and must not be a
-// directory.
+// Checked before any work: OUT's directory must exist (kNotFound "<OUT>: no directory D to
+// write it in ...", kUsage when it is not a directory); OUT (and OUT.minisig when
+// `detached_sig`) must not exist unless `force` (kUsage "<path>: already exists (use --force
+// to overwrite)"), and must not be a directory.
 Status CheckOutputPaths(Fs& fs, const std::string& output, bool detached_sig, bool force);
+
+// Bytes about to be written below `dir` (it or its nearest existing ancestor), for `what`
+// ("the bundle", "downloads").
+struct SpaceNeed {
+  std::string dir;
+  std::uint64_t bytes = 0;
+  std::string what;
+};
+// The cheap check before a long download or write (issue 18 item 1): per filesystem, the sum
+// of the needs on it must fit its free space; else kNoSpace naming the directory, the
+// estimate and what is available.
+Status CheckFreeSpace(Fs& fs, const std::vector<SpaceNeed>& needs);
 
 // Writes the bundle: manifest.json, manifest.json.minisig, then every kit file in manifest
 // order, each input re-checked (CheckUnchanged) before and after it is copied. REQUIRES: `kit`

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "common/base/hex.h"
+#include "common/cli/console.h"
 #include "common/cli/progress.h"
 #include "common/format/hash.h"
 #include "common/format/limits.h"
@@ -31,6 +32,11 @@ struct Shared {
 
   void AddTotal(std::uint64_t n) { progress.SetTotal(total += n); }
 };
+
+// The size the progress total counts for `job` before its transfer starts.
+std::uint64_t ExpectedSize(const DownloadJob& job) {
+  return job.size.value_or(job.expected_size.value_or(0));
+}
 
 std::size_t WorkerCount(std::size_t n, int threads) {
   return std::clamp<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)), 1,
@@ -122,7 +128,8 @@ std::string Mismatch(const DownloadJob& job, const std::string& actual, const st
 class PartDownload final : public BodySink {
  public:
   PartDownload(Fs& fs, const DownloadJob& job, Shared& shared, const NoteFn& note)
-      : fs_(fs), job_(job), shared_(shared), note_(note), part_(job.path + ".part"), sha_(job) {}
+      : fs_(fs), job_(job), shared_(shared), note_(note), part_(job.path + ".part"), sha_(job),
+        accounted_(ExpectedSize(job)) {}
 
   Status Run(HttpSession& session);
 
@@ -248,6 +255,9 @@ Status PartDownload::Finish() {
     return Status::HashMismatch(Mismatch(job_, actual, "the download was deleted"));
   }
   RDB_RETURN_IF_ERROR(fs_.Rename(part_, job_.path));
+  shared_.progress.FileDone();
+  SayVerbose("downloaded " + job_.url + " (" + FormatBytes(have_) + ", " + DigestName(job_) +
+             " verified) to " + job_.path);
   return fs_.SyncDir(DirName(job_.path));
 }
 
@@ -273,8 +283,8 @@ Status PartDownload::Attempts(HttpSession& session) {
       continue;
     }
     if (!r->transient() || attempt >= max) return NetworkError(job_.url, *r, attempt);
-    RDB_RETURN_IF_ERROR(SleepInterruptibly(
-        RetryDelay(session.options(), attempt + 1, r->retry_after_s), &shared_.cancel));
+    RDB_RETURN_IF_ERROR(
+        WaitToRetry(session.options(), job_.url, *r, attempt + 1, max, &shared_.cancel));
   }
 }
 
@@ -357,6 +367,7 @@ Result<DownloadReport> DownloadAll(Fs& fs, const std::vector<DownloadJob>& jobs,
   RDB_RETURN_IF_ERROR(ParallelFor(jobs.size(), o.parallel, stop, [&](std::size_t i, std::size_t) -> Status {
     RDB_ASSIGN_OR_RETURN(bool ok, CachedAndValid(fs, jobs[i], o.offline, locked_note));
     valid[i] = ok ? 1 : 0;
+    if (ok) SayVerbose(jobs[i].path + ": in the download cache, " + DigestName(jobs[i]) + " verified");
     return Status::Ok();
   }));
   std::vector<std::size_t> todo;
@@ -370,8 +381,14 @@ Result<DownloadReport> DownloadAll(Fs& fs, const std::vector<DownloadJob>& jobs,
   std::stable_sort(todo.begin(), todo.end(), [&](std::size_t a, std::size_t b) {
     return jobs[a].size.value_or(0) > jobs[b].size.value_or(0);
   });
-  Progress progress("downloading", 0, o.progress);
+  // The total is known before the first byte: the release list's sizes and, for kubectls, what
+  // the plan's HEAD requests said; a file whose size is unknown adds it when it starts.
+  std::uint64_t total = 0;
+  for (std::size_t k : todo) total += ExpectedSize(jobs[k]);
+  Progress progress("downloading", total, o.progress);
+  progress.SetFileCount(todo.size());
   Shared shared{progress};
+  shared.total = total;
   // One session (and so one kept-alive connection) per worker thread.
   std::vector<std::unique_ptr<HttpSession>> sessions(WorkerCount(todo.size(), o.parallel));
   auto download = [&](std::size_t k, std::size_t worker) -> Status {

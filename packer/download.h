@@ -39,6 +39,9 @@ struct DownloadJob {
   // checked against this SHA-512 (128 lowercase hex) instead, with the same failure
   // (kHashMismatch, "sha512 mismatch (expected ..., got ...)") as a k3s digest mismatch.
   std::optional<std::string> sha512;
+  // For the progress total only, when `size` is unknown: what a HEAD request said (the plan's
+  // size), so the total is known before the first byte (issue 18 item 3).
+  std::optional<std::uint64_t> expected_size = {};
 };
 
 struct DownloadOptions {
@@ -54,6 +57,7 @@ struct DownloadReport {
   std::size_t resumed = 0;     // of those, resumed from a partial download
   std::uint64_t bytes = 0;     // bytes received over the network
   double seconds = 0;          // time spent downloading
+  std::size_t documents = 0;   // files fetched as documents before (sha256sum files; FetchKit)
 };
 
 // Brings every job's file into place, verified. Errors: kHashMismatch (digest), kNetwork

@@ -1,5 +1,7 @@
 #include "packer/fetch.h"
 
+#include <algorithm>
+
 #include "common/cli/progress.h"
 #include "common/format/sha256sums.h"
 
@@ -45,7 +47,11 @@ Status AddKubectlJobs(Upstream& up, const DownloadDir& dir, const Plan& plan,
     RDB_ASSIGN_OR_RETURN(std::string hex, up.KubectlDigest(k.version, k.os, k.arch));
     const std::string path = KubectlBundlePath(k.os, k.arch, k.version.ToString());
     const std::string url = KubectlUrl(up.urls(), k.version, k.os, k.arch);
-    jobs.push_back({url, JoinPath(dir.root, path), hex, std::nullopt, ModeForRole(FileRole::kKubectl)});
+    DownloadJob job{url, JoinPath(dir.root, path), hex, std::nullopt, ModeForRole(FileRole::kKubectl)};
+    for (const PlannedFile& f : plan.files) {
+      if (f.bundle_path == path) job.expected_size = f.size;  // the plan's HEAD
+    }
+    jobs.push_back(std::move(job));
     sources[path] = FileSource{url, hex};
   }
   return Status::Ok();
@@ -101,6 +107,13 @@ std::string PlanNote(const Plan& plan) {
   return s;
 }
 
+// The sha256sum files: plan files fetched as documents before the downloads.
+std::size_t PlanSumsFiles(const Plan& plan) {
+  return static_cast<std::size_t>(std::count_if(plan.files.begin(), plan.files.end(), [](const PlannedFile& f) {
+    return f.role == FileRole::kK3sSums;
+  }));
+}
+
 }  // namespace
 
 Result<Fetched> FetchKit(Fs& fs, const FetchOptions& o, bool progress, const NoteFn& note) {
@@ -108,7 +121,8 @@ Result<Fetched> FetchKit(Fs& fs, const FetchOptions& o, bool progress, const Not
   RDB_ASSIGN_OR_RETURN(f.lock, LockDownloadDir(fs, o.download_dir));
   Upstream up(fs, {o.urls, o.download_dir, o.offline, /*save=*/true, o.http});
   PlanRequest request = o.request;
-  request.kubectl_sizes = false;  // the downloads report their sizes as they start
+  // kubectl sizes by HEAD (one small request each), so the progress total is known before
+  // the first download (issue 18 item 3), as `plan` shows it.
   RDB_ASSIGN_OR_RETURN(f.plan, MakePlan(up, request));
   note(PlanNote(f.plan));
   const DownloadDir dir{o.download_dir};
@@ -127,25 +141,37 @@ Result<Fetched> FetchKit(Fs& fs, const FetchOptions& o, bool progress, const Not
     RDB_RETURN_IF_ERROR(WriteFileAtomic(fs, dir.VersionsJson(),
                                         SerializeK3sVersionsFile(f.plan.rd_versions), 0644));
   }
+  if (o.before_download) {
+    std::uint64_t missing = 0;
+    for (const DownloadJob& j : jobs) {
+      auto have = fs.Stat(j.path);
+      if (j.size && !(have.has_value() && have->size == *j.size)) missing += *j.size;
+    }
+    RDB_RETURN_IF_ERROR(o.before_download(f.plan, missing));
+  }
   DownloadOptions d{o.http, o.parallel, o.offline, progress};
   RDB_ASSIGN_OR_RETURN(f.report, DownloadAll(fs, jobs, d, note));
+  f.report.documents = PlanSumsFiles(f.plan);
   f.source = KitSource{dir.CacheDir(), dir.KuberlrDir(), dir.InstallersDir()};
   f.selection = ExactSelection(f.plan);
   return f;
 }
 
 std::string DescribeDownloads(const DownloadReport& r) {
-  std::string s;
+  const std::size_t files = r.downloaded + r.cached + r.documents;
+  std::string s = std::to_string(files) + (files == 1 ? " file: " : " files: ");
   if (r.downloaded > 0) {
     const double rate = r.seconds > 0 ? static_cast<double>(r.bytes) / r.seconds : 0;
-    s = "downloaded " + std::to_string(r.downloaded) + (r.downloaded == 1 ? " file (" : " files (") +
-        FormatBytes(r.bytes) + ") in " + FormatDuration(r.seconds) + ", " +
-        FormatBytes(static_cast<std::uint64_t>(rate)) + "/s";
+    s += std::to_string(r.downloaded) + " downloaded (" + FormatBytes(r.bytes) + ") in " +
+         FormatDuration(r.seconds) + ", " + FormatBytes(static_cast<std::uint64_t>(rate)) + "/s";
     if (r.resumed > 0) s += ", " + std::to_string(r.resumed) + " resumed";
   } else {
-    s = "nothing to download";
+    s += "nothing to download";
   }
   if (r.cached > 0) s += "; " + std::to_string(r.cached) + " verified from the download cache";
+  if (r.documents > 0) {
+    s += "; " + std::to_string(r.documents) + " checksum file" + (r.documents == 1 ? "" : "s");
+  }
   return s;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +31,10 @@ struct FetchOptions {
   bool offline = false;      // --offline: only the download dir, no network at all
   int parallel = 4;          // --parallel
   PlanRequest request;
+  // Called once the plan and the downloads are known, before any large download (the cheap
+  // checks of issue 18 item 1): `download_bytes` is what is not in the download dir yet (of
+  // the files whose size upstream states).
+  std::function<Status(const Plan& plan, std::uint64_t download_bytes)> before_download = {};
 };
 
 struct Fetched {
@@ -47,8 +52,9 @@ struct Fetched {
 // this download dir".
 Result<Fetched> FetchKit(Fs& fs, const FetchOptions& options, bool progress, const NoteFn& note);
 
-// One line for the notes: "downloaded 7 files (1.2 GiB) in 0:12, 84.0 MiB/s; 3 from the
-// download cache".
+// One line for the notes, counting every file of the plan as `plan` does: "10 files: 5
+// downloaded (1.2 GiB) in 0:12, 84.0 MiB/s; 3 verified from the download cache; 2 checksum
+// files".
 std::string DescribeDownloads(const DownloadReport& report);
 
 }  // namespace rdbundle::packer

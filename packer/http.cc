@@ -10,6 +10,7 @@
 
 #include "common/base/quote.h"
 #include "common/base/strings.h"
+#include "common/cli/console.h"
 #include "common/os/platform.h"
 #include "rdbundle/version_info.h"
 
@@ -320,6 +321,22 @@ HttpSession::HttpSession(HttpOptions options, const std::atomic<bool>* cancel)
 HttpSession::~HttpSession() = default;
 
 Result<HttpResponse> HttpSession::Perform(const HttpRequest& req, BodySink* sink) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = PerformQuietly(req, sink);
+  if (GetVerbosity() == Verbosity::kVerbose) {  // -v: each request
+    const std::string method = !req.method.empty() ? req.method : req.head ? "HEAD" : "GET";
+    const std::string range = req.range_from > 0 ? " (from byte " + std::to_string(req.range_from) + ")" : "";
+    const std::string outcome = !r.has_value() ? r.error().message()
+                                : r->ok()      ? "HTTP " + std::to_string(r->status)
+                                               : r->reason;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start).count();
+    SayVerbose(method + " " + req.url + range + ": " + outcome + " (" + std::to_string(ms) + " ms)");
+  }
+  return r;
+}
+
+Result<HttpResponse> HttpSession::PerformQuietly(const HttpRequest& req, BodySink* sink) {
   CURL* c = handle_->curl;
   if (c == nullptr) return Status::Internal("libcurl initialisation failed");
   curl_easy_reset(c);  // keeps live connections
@@ -381,6 +398,19 @@ Status SleepInterruptibly(std::chrono::milliseconds delay, const std::atomic<boo
   }
 }
 
+std::string FormatWait(std::chrono::milliseconds wait) {
+  if (wait.count() < 1000) return std::to_string(wait.count()) + " ms";
+  return std::to_string((wait.count() + 500) / 1000) + " s";
+}
+
+Status WaitToRetry(const HttpOptions& options, const std::string& url, const HttpResponse& r,
+                   int next, int max, const std::atomic<bool>* cancel) {
+  const std::chrono::milliseconds delay = RetryDelay(options, next, r.retry_after_s);
+  Say(url + ": retrying in " + FormatWait(delay) + " (" + std::to_string(next) + "/" +
+      std::to_string(max) + "): " + r.reason);
+  return SleepInterruptibly(delay, cancel);
+}
+
 Status NetworkError(const std::string& url, const HttpResponse& r, int attempts) {
   std::string msg = url + ": " + r.reason;
   if (attempts > 1) msg += " (" + std::to_string(attempts) + " attempts)";
@@ -424,8 +454,8 @@ Result<HttpResponse> Retrying(HttpSession& session, const HttpRequest& req, Body
     made = attempt;
     RDB_ASSIGN_OR_RETURN(HttpResponse r, session.Perform(req, sink));
     if (r.ok() || !r.transient() || attempt >= max) return r;
-    RDB_RETURN_IF_ERROR(SleepInterruptibly(
-        RetryDelay(session.options(), attempt + 1, r.retry_after_s), session.cancel()));
+    RDB_RETURN_IF_ERROR(
+        WaitToRetry(session.options(), req.url, r, attempt + 1, max, session.cancel()));
   }
 }
 

@@ -148,6 +148,7 @@ class HttpSession {
   const std::atomic<bool>* cancel() const { return cancel_; }
 
  private:
+  Result<HttpResponse> PerformQuietly(const HttpRequest& request, BodySink* sink);
   struct Handle;
   HttpOptions options_;
   const std::atomic<bool>* cancel_;
@@ -161,6 +162,14 @@ std::chrono::milliseconds RetryDelay(const HttpOptions& options, int attempt,
 
 // Sleeps; kInterrupted as soon as a signal arrives or `cancel` is set.
 Status SleepInterruptibly(std::chrono::milliseconds delay, const std::atomic<bool>* cancel);
+
+// Before attempt `next` of `max` of `url`, which failed with `r`: says so on stderr (console.h,
+// "<url>: retrying in 2 s (2/5): <reason>"), then waits RetryDelay (kInterrupted on SIGINT or
+// `cancel`).
+Status WaitToRetry(const HttpOptions& options, const std::string& url, const HttpResponse& r,
+                   int next, int max, const std::atomic<bool>* cancel);
+// "2 s", "300 ms": a wait as the retry note shows it.
+std::string FormatWait(std::chrono::milliseconds wait);
 
 // "<url>: <reason>" with the attempt count when more than one was made.
 Status NetworkError(const std::string& url, const HttpResponse& r, int attempts);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/base/strings.h"
+#include "common/cli/console.h"
 #include "common/cli/progress.h"
 #include "common/format/hash.h"
 #include "common/format/limits.h"
@@ -76,6 +77,7 @@ Hashed ReadOnce(Fs& fs, const KitFile& f, Progress* progress, const std::atomic<
     return h;
   }
   h.sha256 = sha.FinishHex();
+  if (progress != nullptr) progress->FileDone();
   return h;
 }
 
@@ -229,6 +231,8 @@ Status CheckKit(Fs& fs, Kit& kit, const KitCheckOptions& options) {
     if (f.role == FileRole::kK3sBinary || f.role == FileRole::kKubectl) {
       RDB_RETURN_IF_ERROR(CheckHeader(f, hashed[i].head));
     }
+    SayVerbose("checked " + f.input_path + " (" + FormatBytes(f.size()) + ", sha256 " +
+               f.sha256.substr(0, 12) + "…)");
   }
   RDB_RETURN_IF_ERROR(CheckSumLines(kit.files));
   RDB_RETURN_IF_ERROR(AddVersionsFile(fs, kit, options.note ? options.note : [](const std::string&) {}));

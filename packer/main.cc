@@ -39,7 +39,9 @@ std::vector<HelpSection> Sections() {
        "RDBUNDLE_CHANNEL_URL, RDBUNDLE_K3S_RELEASE_URL, RDBUNDLE_K3S_RELEASES_API,\n"
        "RDBUNDLE_KUBECTL_URL, RDBUNDLE_RD_RELEASE_URL, RDBUNDLE_RD_RELEASES_API\n"
        "                       the mirrors of --channel-url ... --rd-releases-api, when neither\n"
-       "                       a flag nor the kit file (-f) gives them\n"},
+       "                       a flag nor the kit file (-f) gives them\n"
+       "TERM=dumb              progress redrawn with carriage returns only, no escape sequences\n"
+       "NO_COLOR               no colour (rdbundle-pack prints none; rdbundle-unpack doctor)\n"},
       {"Exit codes",
        "0 ok, 1 check failed (--require-kubectl-cover), 2 usage, 3 key or password,\n"
        "4 corrupt input or checksum mismatch, 5 I/O (also: missing from the download cache),\n"
@@ -231,10 +233,16 @@ Result<KubectlPlatform> ParseKubectlOption(const std::string& s) {
   return KubectlPlatform{v->ToString(), *os, *arch};
 }
 
-Result<KitSelection> GetSelection(const ParsedArgs& a) {
+// `fetching`: a version without its build ("v1.30.4") is kept, for the plan to name the
+// builds upstream has (SelectK3s); elsewhere it is a usage error at once.
+Result<KitSelection> GetSelection(const ParsedArgs& a, bool fetching = false) {
   KitSelection sel;
   for (const std::string& s : a.GetAll("k3s")) {
     auto v = ParseK3sVersion(s);
+    if (fetching && !v.has_value() && IsK3sVersionWithoutBuild(s)) {
+      sel.k3s_versions.push_back(s);
+      continue;
+    }
     if (!v.has_value()) return Status::Usage("--k3s: " + v.error().message());
     sel.k3s_versions.push_back(v->text);
   }
@@ -264,7 +272,7 @@ Result<std::pair<TargetOs, Arch>> ParsePlatformOption(const std::string& s) {
 
 // The selection of the fetching commands (--k3s, --channel, --minors, --arch, kubectls).
 Result<PlanRequest> GetPlanRequest(const ParsedArgs& a) {
-  RDB_ASSIGN_OR_RETURN(KitSelection sel, GetSelection(a));
+  RDB_ASSIGN_OR_RETURN(KitSelection sel, GetSelection(a, /*fetching=*/true));
   PlanRequest r;
   r.k3s = sel.k3s_versions;
   r.arches = sel.arches;

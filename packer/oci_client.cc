@@ -135,8 +135,8 @@ Result<RegistryClient::Attempted> RegistryClient::Send(
     }
     if (r.ok()) auth_->Accepted();
     if (r.ok() || !r.transient() || attempt >= max) return Attempted{std::move(r), attempt};
-    RDB_RETURN_IF_ERROR(SleepInterruptibly(RetryDelay(options_.http, attempt + 1, r.retry_after_s),
-                                           session_->cancel()));
+    RDB_RETURN_IF_ERROR(
+        WaitToRetry(options_.http, req.url, r, attempt + 1, max, session_->cancel()));
     ++attempt;
   }
 }
@@ -242,8 +242,8 @@ Status RegistryClient::SendChunks(const std::string& digest, std::uint64_t size,
       const bool refused = r.curl_code == 0 && (r.status == 400 || r.status == 404 || r.status == 416);
       if (!r.transient() && !refused) return Failed(req.url, *sent);
       if (++failures > max_failures) return Failed(req.url, Attempted{r, failures});
-      RDB_RETURN_IF_ERROR(SleepInterruptibly(RetryDelay(options_.http, failures + 1, r.retry_after_s),
-                                             session_->cancel()));
+      RDB_RETURN_IF_ERROR(WaitToRetry(options_.http, req.url, r, failures + 1, max_failures + 1,
+                                      session_->cancel()));
       if (!refused) {
         // Where is the upload now? Continue there, or start over (section 4.4).
         RDB_ASSIGN_OR_RETURN(auto at, UploadOffset(location, location));
@@ -388,8 +388,8 @@ Status RegistryClient::GetBlob(const std::string& digest, std::uint64_t size,
     }
     if (received == before) ++failures;
     if (failures >= max) return Failed(url, Attempted{a.response, failures});
-    RDB_RETURN_IF_ERROR(SleepInterruptibly(RetryDelay(options_.http, failures + 1, a.response.retry_after_s),
-                                           session_->cancel()));
+    RDB_RETURN_IF_ERROR(
+        WaitToRetry(options_.http, url, a.response, failures + 1, max, session_->cancel()));
   }
   const std::string got = "sha256:" + sha.FinishHex();
   if (got != digest) return Status::HashMismatch(url + ": sha256 mismatch (got " + got + ")");

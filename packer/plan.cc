@@ -118,12 +118,44 @@ class Selection {
   std::map<std::string, PlannedK3s> by_text_;
 };
 
+// The release tags (not drafts or prereleases) that start with `prefix`, newest first, at
+// most `n`: "v1.30.4+k3s" gives the builds of v1.30.4, "v1.30." the patches of 1.30.
+std::vector<std::string> TagsStartingWith(const std::vector<ReleaseInfo>& releases,
+                                          std::string_view prefix, std::size_t n) {
+  std::vector<K3sVersion> found;
+  for (const ReleaseInfo& r : releases) {
+    auto v = ParseK3sVersion(r.tag_name);
+    if (!r.draft && v.has_value() && v->prerelease.empty() && r.tag_name.starts_with(prefix)) {
+      found.push_back(*v);
+    }
+  }
+  std::sort(found.rbegin(), found.rend());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < found.size() && i < n; ++i) out.push_back(found[i].text);
+  return out;
+}
+
+// "--k3s v1.30.4": a version without its build names the builds upstream has (issue 18 item 5).
+Status BuildMissing(Upstream& up, const std::vector<ReleaseInfo>& releases, const std::string& s) {
+  const auto builds = TagsStartingWith(releases, s + "+k3s", 4);
+  if (!builds.empty()) {
+    return Status::Usage("--k3s " + s + ": name the build: " + Join(builds, " or "));
+  }
+  return Status::Usage("--k3s " + s + ": no release " + s + "+k3s<N> in " +
+                       up.urls().releases_api);
+}
+
 Status SelectExact(Upstream& up, const std::vector<ReleaseInfo>& releases,
                    const std::vector<std::string>& versions, Selection& sel) {
   for (const std::string& s : versions) {
+    if (IsK3sVersionWithoutBuild(s)) RDB_RETURN_IF_ERROR(BuildMissing(up, releases, s));
     RDB_ASSIGN_OR_RETURN(K3sVersion v, ParseK3sVersion(s));
     if (FindRelease(releases, v.text) == nullptr) {
-      return Status::NotFound("k3s " + v.text + ": no such release in " + up.urls().releases_api);
+      const std::string minor = "v" + std::to_string(v.major) + "." + std::to_string(v.minor) + ".";
+      const auto near = TagsStartingWith(releases, minor, 3);
+      return Status::NotFound("k3s " + v.text + ": no such release in " + up.urls().releases_api +
+                              (near.empty() ? "" : " (newest of " + minor.substr(1, minor.size() - 2) +
+                                                       ": " + Join(near, ", ") + ")"));
     }
     sel.Add(v, "--k3s");
   }
@@ -162,6 +194,20 @@ Status SelectChannels(Upstream& up, const std::map<std::string, std::string>& ra
   return Status::Ok();
 }
 
+// " (there are: 1.25 to 1.31)": the minors `rd` lists, for a message; "" when none.
+std::string ListedMinors(const K3sVersionsFile& rd) {
+  std::optional<Minor> low, high;
+  for (const std::string& text : rd.versions) {
+    auto v = ParseK3sVersion(text);
+    if (!v.has_value()) continue;
+    const Minor m = MinorOf(*v);
+    if (!low || m < *low) low = m;
+    if (!high || *high < m) high = m;
+  }
+  if (!low) return "";
+  return " (there are: " + low->ToString() + " to " + high->ToString() + ")";
+}
+
 Status SelectMinors(const K3sVersionsFile& rd, const MinorRange& range,
                     const std::vector<Arch>& arches, Selection& sel) {
   for (Minor m = range.first; m <= range.last; ++m.minor) {
@@ -171,9 +217,12 @@ Status SelectMinors(const K3sVersionsFile& rd, const MinorRange& range,
       if (v.has_value() && MinorOf(*v) == m && (!newest || *newest < *v)) newest = *v;
     }
     if (!newest) {
-      return Status::NotFound("no k3s " + m.ToString() + " release that Rancher Desktop would list "
-                              "(releases, not prereleases, v1.25.3 or later, with the " +
-                              ArchNames(arches) + " assets)");
+      // A choice the user made on the command line: a usage error (2), with what there is.
+      return Status::Usage("--minors " + range.first.ToString() +
+                           (range.last == range.first ? "" : "-" + range.last.ToString()) +
+                           ": no k3s " + m.ToString() + " release that Rancher Desktop would list "
+                           "(releases, not prereleases, v1.25.3 or later, with the " +
+                           ArchNames(arches) + " assets)" + ListedMinors(rd));
     }
     sel.Add(*newest, "minor " + m.ToString());
   }
@@ -480,6 +529,7 @@ std::string FormatPlan(const Plan& plan) {
 
 std::string PlanToJson(const Plan& plan) {
   OrderedJson j = OrderedJson::object();
+  j["schemaVersion"] = kPlanJsonSchemaVersion;  // docs/json.md
   j["arches"] = OrderedJson::array();
   for (Arch a : plan.arches) j["arches"].push_back(std::string(ArchName(a)));
   j["k3s"] = OrderedJson::array();
@@ -488,8 +538,14 @@ std::string PlanToJson(const Plan& plan) {
   }
   j["kubectl"] = OrderedJson::array();
   for (const PlannedKubectl& k : plan.kubectls) {
+    OrderedJson serves = OrderedJson::array();  // as the text shows: "serves k3s 1.29, 1.30"
+    for (const Minor& m : plan.k3s_minors) {
+      if (KubectlServes(k.version, m)) serves.push_back(m.ToString());
+    }
     j["kubectl"].push_back({{"version", k.version.ToString()}, {"os", std::string(OsName(k.os))},
-                            {"arch", std::string(ArchName(k.arch))}, {"selectedBy", k.selected_by}});
+                            {"arch", std::string(ArchName(k.arch))},
+                            {"selectedBy", OrderedJson::array({k.selected_by})},
+                            {"serves", std::move(serves)}});
   }
   OrderedJson cover = OrderedJson::object();
   cover["k3sMinors"] = OrderedJson::array();
@@ -503,7 +559,7 @@ std::string PlanToJson(const Plan& plan) {
   for (const PlannedInstaller& i : plan.installers) {
     j["rdInstallers"].push_back({{"version", i.version.ToString()},
                                  {"platform", std::string(RdPlatformName(i.platform))},
-                                 {"selectedBy", i.selected_by}});
+                                 {"selectedBy", OrderedJson::array({i.selected_by})}});
   }
   j["files"] = OrderedJson::array();
   for (const PlannedFile& f : plan.files) {

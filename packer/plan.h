@@ -117,6 +117,9 @@ Result<Plan> MakePlan(Upstream& upstream, const PlanRequest& request);
 
 // The human-readable plan (several lines, each ending in '\n').
 std::string FormatPlan(const Plan& plan);
+// The "schemaVersion" of plan --json (docs/json.md): raised when a key changes meaning or goes.
+inline constexpr int kPlanJsonSchemaVersion = 1;
+
 // The plan as JSON (one object, 2-space indent, final newline).
 std::string PlanToJson(const Plan& plan);
 

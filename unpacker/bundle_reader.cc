@@ -12,6 +12,8 @@
 #include "common/base/hex.h"
 #include "common/base/quote.h"
 #include "common/base/strings.h"
+#include "common/cli/console.h"
+#include "common/cli/progress.h"
 #include "common/format/limits.h"
 #include "common/format/sha256sums.h"
 #include "common/format/version.h"
@@ -243,6 +245,7 @@ Status BundleReader::StreamEntry(const ManifestFile& f, PayloadSink* sink, std::
 
 Status BundleReader::ReadOneFile(const ManifestFile& f, std::size_t index,
                                  PayloadHandler& handler) {
+  current_ = &f;
   RDB_ASSIGN_OR_RETURN(auto entry, tar_->Next());
   if (!entry) return Status::Corrupt("missing entry: " + f.path + " (bundle ends early)");
   if (entry->path != f.path) {
@@ -265,6 +268,9 @@ Status BundleReader::ReadOneFile(const ManifestFile& f, std::size_t index,
     return s;
   }
   if (small) small_files_[f.path] = std::move(content);
+  if (opts_.progress != nullptr) opts_.progress->FileDone();
+  SayVerbose("verified " + f.path + " (" + FormatBytes(f.size) + ", sha256 " + ShortHex(f.sha256) +
+             ")");
   return Status::Ok();
 }
 
@@ -316,10 +322,28 @@ Status BundleReader::ReadPayloads(PayloadHandler& handler) {
       return Status::Corrupt("unexpected entry " + QuoteForMessage(extra->path) +
                              " after the last manifest file");
     }
+    current_ = nullptr;
     return tar_->CheckEnd();
   };
   Status s = run();
-  return s.ok() ? s : Fail(s);
+  if (s.ok()) return s;
+  s = Fail(s);
+  if (s.code() != ErrorCode::kCorrupt && s.code() != ErrorCode::kHashMismatch) return s;
+  return Status(s.code(), s.message() + DamagedBundleHint(s.message(),
+                                                          current_ ? current_->path : "",
+                                                          src_->input_bytes()));
+}
+
+std::string DamagedBundleHint(std::string_view message, std::string_view entry,
+                              std::uint64_t compressed_bytes) {
+  std::string hint = "; ";
+  if (!entry.empty() && message.find(entry) == std::string_view::npos) {
+    hint += "in " + std::string(entry) + " ";
+  }
+  // The reader reads ahead: the damage is somewhere in what it had read.
+  hint += "(at or before byte " + std::to_string(compressed_bytes) +
+          " of the bundle): the file is damaged, copy it again";
+  return hint;
 }
 
 }  // namespace rdbundle::unpacker

@@ -75,6 +75,8 @@ class BundleReader {
   Result<const Preamble*> ReadPreamble(const TrustedKeys& keys);
 
   // Streams every payload entry through `handler`, then checks the end of the bundle.
+  // A damaged bundle (kCorrupt, kHashMismatch) is reported with the entry being read, where
+  // in the bundle it was noticed and what to do (DamagedBundleHint).
   // REQUIRES: ReadPreamble succeeded.
   Status ReadPayloads(PayloadHandler& handler);
 
@@ -102,6 +104,13 @@ class BundleReader {
   std::unique_ptr<HashPipe> hasher_;  // after src_: gone before it
   std::optional<Preamble> preamble_;
   std::map<std::string, std::string> small_files_;
+  const ManifestFile* current_ = nullptr;  // the entry ReadPayloads is reading
 };
+
+// "; in ENTRY (at or before byte N of the bundle): the file is damaged, copy it again" for a
+// failure `message` noticed while reading `entry` (empty: none) after `compressed_bytes`
+// bytes of the bundle were read; the entry is left out when the message names it already.
+std::string DamagedBundleHint(std::string_view message, std::string_view entry,
+                              std::uint64_t compressed_bytes);
 
 }  // namespace rdbundle::unpacker

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "common/base/status.h"
 #include "common/os/fs.h"
@@ -36,10 +37,15 @@ class ChunkSource {
 // Decompresses a zstd stream read from `in` (RFC 8878: one or more frames) with libzstd
 // directly, so the window limit is ours: a frame whose window exceeds 2^max_window_log is
 // rejected before the window is allocated. Errors name `what` (the bundle).
-//   - not zstd at all:            "<what>: not a zstd stream (bad magic number)"
+//   - not zstd at all:            "<what>: not a zstd stream (bad magic number)", or what it is
+//                                 instead (NotABundleReason)
 //   - window too large:           "<what>: zstd window 2^30 exceeds the limit 2^27 (...)"
 //   - ends inside a frame:        "<what>: truncated zstd stream"
 //   - garbage after last frame:   "<what>: trailing data after the zstd stream"
+// Why `head`, the first bytes of a file that is not zstd, is not a bundle: a minisign
+// signature, a plain tar, gzip, else "not a zstd stream (bad magic number)".
+std::string NotABundleReason(std::span<const std::uint8_t> head);
+
 class ZstdSource final : public ChunkSource {
  public:
   // Output chunk size: large chunks amortize per-call costs in libarchive and the hashers.

@@ -48,12 +48,23 @@ struct ListInstalledCommand {
   bool json = false;
 };
 
+// The "schemaVersion" of every --json output of rdbundle-unpack (docs/json.md).
+inline constexpr int kJsonSchemaVersion = 1;
+
 // Full verification (signature, every entry, every hash, end of stream); writes nothing.
-Status RunVerify(Fs& fs, const ReadOptions& opts, std::FILE* out);
+// `json`: one summary object on `out` (docs/json.md) instead of the line.
+Status RunVerify(Fs& fs, const ReadOptions& opts, std::FILE* out, bool json = false);
 // The signed manifest, after the signature check (payload not read).
 Status RunList(Fs& fs, const ListCommand& cmd, std::FILE* out);
 Status RunInstall(Fs& fs, const InstallCommand& cmd, std::FILE* out);
 Status RunListInstalled(Fs& fs, const ListInstalledCommand& cmd, std::FILE* out);
+
+// The cheap checks of a command that reads or writes the destinations, before any bundle byte
+// is read (issue 18 items 1 and 5): --home must name an existing directory (kNotFound "--home
+// DIR: no such directory", kUsage when it is not a directory); and a command that writes
+// (`writes`) for another OS than this machine's needs --home, or --cache-dir with
+// --kuberlr-dir (kUsage), since this machine's home is not where that OS's Rancher Desktop is.
+Status CheckDestinationOptions(Fs& fs, const DestinationOptions& dest, bool writes);
 
 // Default trusted-keys directory: $XDG_CONFIG_HOME/rdbundle/trusted or
 // $HOME/.config/rdbundle/trusted. Relative values are ignored (the XDG Base Directory spec says

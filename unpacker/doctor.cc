@@ -83,7 +83,7 @@ Result<DoctorReport> RunDoctorChecks(Fs& fs, const DoctorCommand& cmd, const Doc
 
 std::string FormatDoctorJson(const DoctorReport& r) {
   OrderedJson j = OrderedJson::object();
-  j["version"] = 1;
+  j["schemaVersion"] = 1;  // docs/json.md
   j["target"] = {{"os", OsName(r.dest.os)},
                  {"arch", ArchName(r.dest.arch)},
                  {"cacheDir", r.dest.cache_dir},
@@ -136,7 +136,11 @@ std::string FormatDoctorText(const DoctorReport& r, bool color) {
 
 Status RunDoctor(Fs& fs, const DoctorCommand& cmd, const DoctorEnv& env, std::FILE* out) {
   RDB_ASSIGN_OR_RETURN(DoctorReport report, RunDoctorChecks(fs, cmd, env));
-  const bool color = cmd.color.value_or(StdoutIsTerminal() && !env.getenv("NO_COLOR"));
+  // Colour only on a terminal that understands it, and never with NO_COLOR set to anything
+  // but "" (no-color.org) or TERM=dumb.
+  const auto no_color = env.getenv("NO_COLOR");
+  const bool color = cmd.color.value_or(StdoutIsTerminal() && !(no_color && !no_color->empty()) &&
+                                        env.getenv("TERM").value_or("") != "dumb");
   const std::string text = cmd.json ? FormatDoctorJson(report) : FormatDoctorText(report, color);
   std::fwrite(text.data(), 1, text.size(), out);
   if (std::fflush(out) != 0) return Status::FromErrno("<stdout>", errno);

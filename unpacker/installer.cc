@@ -340,6 +340,7 @@ Status Installer::Prepare(const Preamble& preamble) {
     if (!warning.empty()) report_.warnings.push_back(warning);
   }
   RDB_RETURN_IF_ERROR(PlanFiles());
+  if (opts_.check_plan) RDB_RETURN_IF_ERROR(opts_.check_plan(report_.plan));
   if (std::any_of(report_.plan.begin(), report_.plan.end(), [](const PlannedFile& p) {
         return p.action == FileAction::kWrite && p.dest == Destination::kInstallers;
       })) {

@@ -23,6 +23,7 @@
 // symlink (issue 13 item 1); see roots.h for the roots and for ownership.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,6 +47,8 @@ inline constexpr std::string_view kTempPrefix = ".rdbundle-tmp-";
 // directory moved aside for the new one; the next run moves it back if the new one is missing.
 inline constexpr std::string_view kOldPrefix = "old-";
 
+struct PlannedFile;
+
 struct InstallOptions {
   Destinations dest;
   bool dry_run = false;
@@ -65,6 +68,9 @@ struct InstallOptions {
   // handle and never followed when it is a symlink. Empty: no place (no home); a bundle with an
   // installer for the target then fails before anything is written.
   std::string installers_dir;
+  // Called by Prepare with the plan, before anything is created or written (e.g. the
+  // --require-kubectl-cover decision); an error stops the install there.
+  std::function<Status(const std::vector<PlannedFile>&)> check_plan = {};
 };
 
 // Installers (dest kInstallers) are kWrite, kUnchanged or kOtherPlatform like other files: the

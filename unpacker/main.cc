@@ -26,6 +26,11 @@ std::vector<HelpSection> Sections() {
        "BUNDLE may be \"-\" to read standard input. Without -p, every *.pub in --trusted-dir\n"
        "is trusted (default $XDG_CONFIG_HOME/rdbundle/trusted, i.e. ~/.config/rdbundle/trusted;\n"
        "none without an absolute HOME).\n"},
+      {"Environment",
+       "HOME, XDG_CACHE_HOME   where this machine's Rancher Desktop cache and ~/.kuberlr are\n"
+       "XDG_CONFIG_HOME        the default trusted-key directory is below it\n"
+       "NO_COLOR               set (not empty): doctor prints no colour (no-color.org)\n"
+       "TERM=dumb              no colour, and progress without escape sequences\n"},
       {"Exit codes",
        "0 ok, 1 check failed, 2 usage, 3 signature or key, 4 corrupt bundle,\n"
        "5 I/O or disk space, 70 internal error, 130 interrupted\n"},
@@ -89,8 +94,8 @@ std::vector<OptionSpec> Options() {
       // list, doctor
       {.name = "installed", .commands = kListInstalled,
        .help = "show the bundles installed into the RD cache"},
-      {.name = "json", .commands = kList | kListInstalled | kDoctor,
-       .help = "machine-readable output"},
+      {.name = "json", .commands = kVerify | kList | kListInstalled | kInstall | kDoctor,
+       .help = "machine-readable output: one JSON object (docs/json.md)"},
       {.name = "deep", .commands = kDoctor,
        .help = "also hash the k3s image archives (default: only the k3s binaries)"},
       {.name = "fix", .commands = kDoctor,
@@ -133,7 +138,7 @@ Result<DestinationOptions> GetDestOptions(const ParsedArgs& a) {
 
 Status Verify(const ParsedArgs& a) {
   RDB_ASSIGN_OR_RETURN(ReadOptions r, GetReadOptions(a));
-  return RunVerify(DefaultFs(), r, stdout);
+  return RunVerify(DefaultFs(), r, stdout, a.Has("json"));
 }
 
 Status List(const ParsedArgs& a) {
@@ -159,6 +164,7 @@ Status Install(const ParsedArgs& a) {
   c.force = a.Has("force");
   c.require_kubectl_cover = a.Has("require-kubectl-cover");
   c.installers_dir = a.Get("installers-dir");
+  c.json = a.Has("json");
   return RunInstall(DefaultFs(), c, stdout);
 }
 
@@ -168,6 +174,7 @@ Status Doctor(const ParsedArgs& a) {
   c.deep = a.Has("deep");
   c.json = a.Has("json");
   c.fix = a.Has("fix");
+  RDB_RETURN_IF_ERROR(CheckDestinationOptions(DefaultFs(), c.dest, /*writes=*/c.fix));
   return RunDoctor(DefaultFs(), c, DoctorEnv{}, stdout);
 }
 

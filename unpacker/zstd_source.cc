@@ -4,6 +4,7 @@
 #include <zstd_errors.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,22 @@ Result<bool> ZstdSource::FillInput() {
   return true;
 }
 
+std::string NotABundleReason(std::span<const std::uint8_t> head) {
+  const std::string_view text(reinterpret_cast<const char*>(head.data()), head.size());
+  if (text.starts_with("untrusted comment: ")) {
+    return "not a bundle but a minisign signature (.minisig): pass the .rdbundle it signs";
+  }
+  if (head.size() >= 262 && std::memcmp(head.data() + 257, "ustar", 5) == 0) {
+    return "not a bundle but a plain tar (a bundle is a zstd-compressed tar written by "
+           "rdbundle-pack build)";
+  }
+  if (head.size() >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+    return "not a bundle but gzip data (a bundle is zstd-compressed, written by rdbundle-pack "
+           "build)";
+  }
+  return "not a zstd stream (bad magic number)";
+}
+
 Status ZstdSource::DecodeError(std::size_t code) {
   const ZSTD_ErrorCode err = ZSTD_getErrorCode(code);
   if (err == ZSTD_error_frameParameter_windowTooLarge) {
@@ -90,13 +107,12 @@ Status ZstdSource::DecodeError(std::size_t code) {
                          " (a larger window needs more memory; see --max-window-log)");
   }
   if (err == ZSTD_error_prefix_unknown) {
-    if (st_->at_start) {
-      const std::string hint = TextConversionHint(std::string_view(
-          static_cast<const char*>(st_->in.src), std::min<std::size_t>(st_->in.size, 8)));
-      if (!hint.empty()) return Status::Corrupt(what_ + ": not a zstd stream: " + hint);
-    }
-    return Status::Corrupt(what_ + (st_->at_start ? ": not a zstd stream (bad magic number)"
-                                                  : ": trailing data after the zstd stream"));
+    if (!st_->at_start) return Status::Corrupt(what_ + ": trailing data after the zstd stream");
+    const std::string hint = TextConversionHint(std::string_view(
+        static_cast<const char*>(st_->in.src), std::min<std::size_t>(st_->in.size, 8)));
+    if (!hint.empty()) return Status::Corrupt(what_ + ": not a zstd stream: " + hint);
+    // The first read is still in the buffer: say what the file is instead.
+    return Status::Corrupt(what_ + ": " + NotABundleReason({st_->in_buf.data(), st_->in.size}));
   }
   return Status::Corrupt(what_ + ": corrupt zstd stream: " + ZSTD_getErrorName(code));
 }

@@ -151,6 +151,51 @@ Result<std::string> ReadKeyFile(Fs& fs, const std::string& path, std::string_vie
   return text;
 }
 
+MinisignFileKind GuessMinisignFileKind(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start < text.size() && lines.size() < 5;) {
+    const std::size_t nl = text.find('\n', start);
+    lines.push_back(text.substr(start, nl == std::string_view::npos ? nl : nl - start));
+    start = nl == std::string_view::npos ? text.size() : nl + 1;
+  }
+  if (lines.size() < 2 || !lines[0].starts_with(kUntrustedCommentPrefix)) {
+    return MinisignFileKind::kOther;
+  }
+  // Base64 of 42 (public key), 158 (secret key) and 74 (signature) bytes.
+  const std::size_t b64 = lines[1].size();
+  if (lines.size() == 4 && lines[2].starts_with(kTrustedCommentPrefix) &&
+      b64 == (kSignatureBlobBytes + 2) / 3 * 4) {
+    return MinisignFileKind::kSignature;
+  }
+  if (lines.size() != 2) return MinisignFileKind::kOther;
+  if (b64 == (kPublicKeyBlobBytes + 2) / 3 * 4) return MinisignFileKind::kPublicKey;
+  if (b64 == (kMinisignSecretKeyBlobBytes + 2) / 3 * 4) return MinisignFileKind::kSecretKey;
+  return MinisignFileKind::kOther;
+}
+
+Status CheckMinisignFileKind(std::string_view text, std::string_view what,
+                             MinisignFileKind expected) {
+  const MinisignFileKind kind = GuessMinisignFileKind(text);
+  if (kind == MinisignFileKind::kOther || kind == expected) return Status::Ok();
+  const std::string w(what);
+  const bool want_public = expected == MinisignFileKind::kPublicKey;
+  const std::string wanted = want_public ? "public key" : "secret key";
+  switch (kind) {
+    case MinisignFileKind::kSecretKey:
+      return Status::BadKey(w + ": a minisign secret key, not a public key: pass the public key "
+                                "(rdbundle.pub from rdbundle-pack keygen -p); the secret key stays "
+                                "on the packing machine");
+    case MinisignFileKind::kPublicKey:
+      return Status::BadKey(w + ": a minisign public key, not a secret key: -s takes the secret "
+                                "key (rdbundle.key from rdbundle-pack keygen -s)");
+    case MinisignFileKind::kSignature:
+      return Status::BadKey(w + ": a minisign signature (.minisig), not a " + wanted + ": pass the " +
+                            (want_public ? "public key (.pub)" : "secret key (-s rdbundle.key)"));
+    case MinisignFileKind::kOther: break;
+  }
+  return Status::Ok();
+}
+
 }  // namespace minisign_internal
 
 using minisign_internal::ParseUntrustedCommentLine;
@@ -186,6 +231,8 @@ Status CheckTrustedComment(std::string_view text) {
 Result<PublicKey> ParsePublicKeyFile(std::string_view text, std::string_view what) {
   constexpr std::string_view kKind = "minisign public key";
   RDB_RETURN_IF_ERROR(CheckTextFile(text, what, kMaxKeyFileBytes, kKind));
+  RDB_RETURN_IF_ERROR(minisign_internal::CheckMinisignFileKind(
+      text, what, minisign_internal::MinisignFileKind::kPublicKey));
   std::string_view b64;
   const bool bare = text.substr(0, kUntrustedCommentPrefix.size()) != kUntrustedCommentPrefix &&
                     text.substr(0, text.size() - 1).find('\n') == std::string_view::npos;

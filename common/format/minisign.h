@@ -35,6 +35,10 @@ inline constexpr std::size_t kMaxUntrustedCommentBytes =
     1024 - 1 - kUntrustedCommentPrefix.size() - 1;
 inline constexpr std::size_t kMaxTrustedCommentBytes = 8192 - 1 - kTrustedCommentPrefix.size() - 1;
 
+// The decoded size of a minisign secret key's base64 line (docs/minisign-format.md); the secret
+// key code itself lives in common/signing.
+inline constexpr std::size_t kMinisignSecretKeyBlobBytes = 158;
+
 struct PublicKey {
   KeyId key_id{};
   std::array<std::uint8_t, 32> pk{};  // Ed25519 public key
@@ -163,6 +167,16 @@ Result<std::string> ParseUntrustedCommentLine(std::string_view line, std::string
 // Reads a key file of at most kMaxKeyFileBytes; a larger one is kBadKey "<path>: larger than
 // 4096 bytes, not a <kind>".
 Result<std::string> ReadKeyFile(Fs& fs, const std::string& path, std::string_view kind);
+
+// Which minisign file `text` looks like, by its shape alone (line count, the length of the
+// base64 line, a "trusted comment: " third line); nothing is decoded, so a secret key's bytes
+// are never copied. For the messages of a key given in the wrong place (-s rdbundle.pub).
+enum class MinisignFileKind { kOther, kPublicKey, kSecretKey, kSignature };
+MinisignFileKind GuessMinisignFileKind(std::string_view text);
+// "<what>: a minisign secret key, not a public key (...)" and the like when `text` looks like
+// another kind of minisign file than `expected`; Ok otherwise (the parser then says more).
+Status CheckMinisignFileKind(std::string_view text, std::string_view what,
+                             MinisignFileKind expected);
 }  // namespace minisign_internal
 
 }  // namespace rdbundle

@@ -172,6 +172,11 @@ Result<K3sVersion> ParseK3sVersion(std::string_view s) {
   return v;
 }
 
+bool IsK3sVersionWithoutBuild(std::string_view s) {
+  return s.find('+') == std::string_view::npos &&
+         ParseK3sVersion(std::string(s) + "+k3s1").has_value();
+}
+
 std::strong_ordering operator<=>(const K3sVersion& a, const K3sVersion& b) {
   if (auto c = std::tie(a.major, a.minor, a.patch) <=> std::tie(b.major, b.minor, b.patch);
       c != 0) {

@@ -36,6 +36,9 @@ struct K3sVersion {
 // "invalid k3s version \"<s>\" (<reason>)". Stricter than RD (node-semver also takes "1.30.4+k3s1"
 // and "+k3s01"); no k3s release was ever tagged that way.
 Result<K3sVersion> ParseK3sVersion(std::string_view s);
+// True for a k3s version written without its build suffix ("v1.30.4", "v1.31.0-rc1"): one
+// that parses once "+k3s1" is appended. For "did you mean v1.30.4+k3s1" messages.
+bool IsK3sVersionWithoutBuild(std::string_view s);
 
 // Order: major, minor, patch numerically; a prerelease sorts before its release; prereleases
 // compare identifier by identifier (split on '.'), numeric identifiers numerically and below

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
+#include <string_view>
 
 #include "common/os/platform.h"
 #include "common/os/win32_util.h"
@@ -53,6 +55,12 @@ bool IsConsole(DWORD which) {
 
 bool StderrIsTerminal() { return IsConsole(STD_ERROR_HANDLE); }
 bool StdoutIsTerminal() { return IsConsole(STD_OUTPUT_HANDLE); }
+bool StdinIsTerminal() { return IsConsole(STD_INPUT_HANDLE); }
+// TERM is not a Windows convention, but MSYS2 and Cygwin terminals set it (TERM=dumb too).
+bool TerminalIsDumb() {
+  const char* term = std::getenv("TERM");
+  return term != nullptr && std::string_view(term) == "dumb";
+}
 
 bool RunningUnderWsl() { return false; }
 

@@ -17,6 +17,7 @@ constexpr std::size_t kSkAlgOff = 0, kKdfAlgOff = 2, kChkAlgOff = 4, kSaltOff = 
 constexpr std::size_t kOpsOff = 38, kMemOff = 46, kKeynumOff = 54;
 constexpr std::size_t kKeynumBytes = 8 + SecretKey::kBytes + 32;        // key id | sk | checksum
 constexpr std::size_t kSecretKeyBlobBytes = kKeynumOff + kKeynumBytes;  // 158
+static_assert(kSecretKeyBlobBytes == kMinisignSecretKeyBlobBytes);
 constexpr std::size_t kSkOff = 8, kChkOff = 8 + SecretKey::kBytes;      // within keynum_sk
 constexpr std::string_view kSecretKeyComment = "minisign encrypted secret key";
 constexpr std::string_view kKind = "minisign secret key";
@@ -265,6 +266,8 @@ Result<std::string> SerializeSecretKeyFile(const SecretKey& key,
 }
 
 Result<ParsedSecretKeyFile> ParseSecretKeyFile(std::string_view text, std::string_view what) {
+  RDB_RETURN_IF_ERROR(minisign_internal::CheckMinisignFileKind(
+      text, what, minisign_internal::MinisignFileKind::kSecretKey));
   RDB_ASSIGN_OR_RETURN(auto lines,
                        minisign_internal::SplitFile(text, what, kMaxKeyFileBytes, kKind, 2,
                                                     "untrusted comment and base64 key"));

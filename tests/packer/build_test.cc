@@ -10,6 +10,7 @@
 
 #include "common/format/minisign.h"
 #include "common/signing/signing.h"
+#include "tests/support/fake_upstream.h"
 #include "tests/support/fault_fs.h"
 #include "tests/support/sample_kit.h"
 #include "tests/support/temp_dir.h"
@@ -106,6 +107,63 @@ TEST_F(BuildTest, LockedPartMeansAnotherBuild) {
   EXPECT_TRUE(PathExists(out_ + ".part"));  // not ours to remove
   lock->reset();
   EXPECT_TRUE(Run(DefaultFs(), Options()).ok());  // now stale: removed and rebuilt
+  EXPECT_FALSE(PathExists(out_ + ".part"));
+}
+
+// Issue 18 item 1: the cheap checks come before the expensive work.
+TEST_F(BuildTest, OutputDirectoryIsCheckedFirst) {
+  BuildOptions o = Options();
+  o.output = tmp_.Sub("nodir/kit.rdbundle");
+  Status s = Run(DefaultFs(), o);
+  EXPECT_EQ(s.code(), ErrorCode::kNotFound) << s.message();
+  EXPECT_EQ(s.message(), o.output + ": no directory " + tmp_.Sub("nodir") +
+                             " to write it in (create it, or choose another -o)");
+  o.output = key_ + "/kit.rdbundle";
+  EXPECT_EQ(Run(DefaultFs(), o).code(), ErrorCode::kUsage);
+}
+
+TEST_F(BuildTest, FreeSpaceIsCheckedBeforeTheInputsAreRead) {
+  FaultFs fs(DefaultFs());
+  fs.SetFreeBytes(1u << 20);  // the kit is over 3 MiB
+  Status s = Run(fs, Options());
+  EXPECT_EQ(s.code(), ErrorCode::kNoSpace) << s.message();
+  EXPECT_TRUE(s.message().starts_with(tmp_.path() + ": not enough free space: about ")) << s.message();
+  EXPECT_NE(s.message().find("(the bundle "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(", 1.00 MiB available; nothing was downloaded or written"),
+            std::string::npos) << s.message();
+  EXPECT_FALSE(PathExists(out_ + ".part"));
+  fs.SetFreeBytes(1ull << 40);
+  EXPECT_TRUE(Run(fs, Options()).ok());
+}
+
+// A fetching build with too little room: only the small documents (channels, release list,
+// sums files) went over the wire, none of the k3s files.
+TEST_F(BuildTest, FetchChecksFreeSpaceBeforeDownloading) {
+  testsupport::FakeUpstreamServer server(testsupport::StandardFakeUpstreamRoot(), tmp_.path());
+  ASSERT_TRUE(server.ok());
+  FaultFs fs(DefaultFs());
+  fs.SetFreeBytes(64u << 10);
+  BuildOptions o = Options();
+  o.from_dir.reset();
+  FetchOptions f;
+  f.urls.channels = server.base() + "/v1-release/channels";
+  f.urls.k3s_release = server.base() + "/releases/k3s";
+  f.urls.releases_api = server.base() + "/repos/k3s-io/k3s/releases";
+  f.urls.kubectl = server.base() + "/kubectl/release";
+  f.http.retry_delay_ms = 5;
+  f.download_dir = tmp_.Sub("downloads");
+  f.request.channels = {"stable"};
+  f.request.arches = {Arch::kAmd64};
+  f.request.kubectl_platforms = {{TargetOs::kLinux, Arch::kAmd64}};
+  o.fetch = f;
+  Status s = Run(fs, o);
+  EXPECT_EQ(s.code(), ErrorCode::kNoSpace) << s.message();
+  EXPECT_NE(s.message().find("(downloads "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(" + the bundle "), std::string::npos) << s.message();
+  for (const auto& r : server.Requests()) {
+    EXPECT_EQ(r.path.find("airgap-images"), std::string::npos) << r.path;
+    EXPECT_FALSE(r.path.ends_with("/k3s")) << r.path;
+  }
   EXPECT_FALSE(PathExists(out_ + ".part"));
 }
 

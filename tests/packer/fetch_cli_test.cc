@@ -139,7 +139,16 @@ TEST_F(FetchCli, PlanExactVersionsEvenOlderBuilds) {
   auto unknown = Pack("plan", {"--k3s", "v1.30.9+k3s1"});
   EXPECT_EQ(unknown.exit_code, 5) << unknown.Describe();
   EXPECT_EQ(unknown.err, "rdbundle-pack: k3s v1.30.9+k3s1: no such release in " + server_->base() +
-                             "/repos/k3s-io/k3s/releases\n");
+                             "/repos/k3s-io/k3s/releases (newest of 1.30: v1.30.4+k3s2, "
+                             "v1.30.4+k3s1)\n");
+  // Issue 18 item 5: a version without its build names the builds that exist (exit 2).
+  auto bare = Pack("plan", {"--k3s", "v1.30.4"});
+  EXPECT_EQ(bare.exit_code, 2) << bare.Describe();
+  EXPECT_EQ(bare.err, "rdbundle-pack: --k3s v1.30.4: name the build: v1.30.4+k3s2 or v1.30.4+k3s1\n");
+  auto bare_unknown = Pack("plan", {"--k3s", "v1.30.9"});
+  EXPECT_EQ(bare_unknown.exit_code, 2) << bare_unknown.Describe();
+  EXPECT_EQ(bare_unknown.err, "rdbundle-pack: --k3s v1.30.9: no release v1.30.9+k3s<N> in " +
+                                  server_->base() + "/repos/k3s-io/k3s/releases\n");
   auto no_images = Pack("plan", {"--k3s", "v1.29.9+k3s1", "--arch", "amd64"});
   EXPECT_EQ(no_images.exit_code, 5) << no_images.Describe();
   EXPECT_TRUE(Contains(no_images.err, "k3s v1.29.9+k3s1: the release has no "
@@ -152,9 +161,14 @@ TEST_F(FetchCli, PlanMinorsTakesTheNewestListableReleaseOfEach) {
   const Json plan = PlanJson({"--minors", "1.28-1.31", "--arch", "amd64"});
   EXPECT_EQ(Versions(plan), std::vector<std::string>({"v1.28.13+k3s1", "v1.29.8+k3s1",
                                                       "v1.30.4+k3s2", "v1.31.1+k3s1"}));
+  // Issue 18 item 5: minors with nothing to list are a usage error (2), saying what there is.
   auto below = Pack("plan", {"--minors", "1.24-1.25"});
-  EXPECT_EQ(below.exit_code, 5) << below.Describe();
-  EXPECT_TRUE(Contains(below.err, "no k3s 1.24 release that Rancher Desktop would list")) << below.err;
+  EXPECT_EQ(below.exit_code, 2) << below.Describe();
+  EXPECT_TRUE(Contains(below.err, "--minors 1.24-1.25: no k3s 1.24 release that Rancher Desktop "
+                                  "would list")) << below.err;
+  EXPECT_TRUE(Contains(below.err, "(there are: 1.28 to 1.31)")) << below.err;
+  auto above = Pack("plan", {"--minors", "1.40"});
+  EXPECT_EQ(above.exit_code, 2) << above.Describe();
 }
 
 TEST_F(FetchCli, PlanChannelErrorsSayWhy) {
@@ -213,6 +227,12 @@ TEST_F(FetchCli, PlanKubectlCoverAsksOnlyForWhatItNeeds) {
   plan = PlanJson({"--minors", "1.28-1.31", "--arch", "amd64", "--kubectl-platform", "linux/amd64"});
   EXPECT_EQ(Kubectls(plan), std::vector<std::string>({"1.29.14 linux/amd64", "1.31.6 linux/amd64"}));
   EXPECT_EQ(RequestsFor("/kubectl/release/stable-1.32.txt").size(), 1u);
+  // Issue 18 item 7: one schemaVersion; selectedBy is an array everywhere; the minors each
+  // kubectl serves, as the text output shows them.
+  EXPECT_EQ(plan["schemaVersion"], 1);
+  EXPECT_EQ(plan["kubectl"][0]["selectedBy"], Json::array({"cover"}));
+  EXPECT_EQ(plan["kubectl"][0]["serves"], Json::array({"1.28", "1.29", "1.30"}));
+  EXPECT_EQ(plan["kubectl"][1]["serves"], Json::array({"1.30", "1.31"}));
   // Sizes: the release list for k3s, HEAD for kubectls.
   std::uint64_t sum = 0;
   for (const auto& f : plan["files"]) {
@@ -308,7 +328,13 @@ TEST_F(FetchCli, RoundTripFetchBuildVerifyInstall) {
   ASSERT_EQ(b.exit_code, 0) << b.Describe();
   EXPECT_TRUE(Contains(b.err, "rdbundle-pack: plan: k3s v1.29.8+k3s1 (minor 1.29), v1.30.4+k3s2 "
                               "(minor 1.30); kubectl 1.30.14 " + platform)) << b.err;
-  EXPECT_TRUE(Contains(b.err, "rdbundle-pack: downloaded 5 files")) << b.err;
+  // Issue 18 item 3: the build counts the plan's files as plan does (here 5 downloads and 2
+  // sha256sum files).
+  EXPECT_TRUE(Contains(b.err, "rdbundle-pack: 7 files: 5 downloaded (")) << b.err;
+  EXPECT_TRUE(Contains(b.err, "; 2 checksum files")) << b.err;
+  auto plan = Pack("plan", {"--minors", "1.29-1.30", "--arch", std::string(ArchName(HostArch())),
+                            "--kubectl-platform", platform});
+  EXPECT_TRUE(Contains(plan.out, "download: 7 files, ")) << plan.out;
   if (RunProcess({"sh", "-c", "command -v minisign"}).exit_code == 0) {
     auto m = RunProcess({"minisign", "-Vm", out, "-p", pub_});
     EXPECT_EQ(m.exit_code, 0) << m.Describe();
@@ -316,6 +342,7 @@ TEST_F(FetchCli, RoundTripFetchBuildVerifyInstall) {
   auto v = Run(RDB_UNPACK_BIN, {"verify", "-p", pub_, out});
   ASSERT_EQ(v.exit_code, 0) << v.Describe();
   const std::string home = tmp_.Sub("home");
+  ASSERT_EQ(::mkdir(home.c_str(), 0755), 0);  // a home exists (install refuses a missing one)
   auto i = Run(RDB_UNPACK_BIN, {"install", "-p", pub_, "--home", home, out});
   ASSERT_EQ(i.exit_code, 0) << i.Describe();
   auto d = Run(RDB_UNPACK_BIN, {"doctor", "--home", home});
@@ -525,6 +552,30 @@ TEST_F(FetchCli, RetriesServerErrors) {
   auto log = RequestsFor(kBinary);
   ASSERT_EQ(log.size(), 4u);
   EXPECT_EQ(log[3].status, 200);
+  // Issue 18 item 2: each retry is said on stderr, with the wait, the attempt and the reason.
+  EXPECT_TRUE(Contains(b.err, "rdbundle-pack: " + Url(kBinary) + ": retrying in ")) << b.err;
+  EXPECT_TRUE(Contains(b.err, " ms (2/5): HTTP 500 Internal Server Error\n")) << b.err;
+  EXPECT_TRUE(Contains(b.err, " (4/5): HTTP 429 Too Many Requests\n")) << b.err;
+}
+
+// Issue 18 item 2: -q says nothing but the error line; -v says each request and each file.
+TEST_F(FetchCli, QuietAndVerbose) {
+  server_->SetFaults(R"({")" + std::string(kBinary) + R"(": {"status": [503]}})");
+  auto quiet = Build(tmp_.Sub("q.rdbundle"), {"-q", "--channel", "stable", "--arch", "amd64",
+                                              "--no-kubectl"});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.Describe();
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_TRUE(Contains(quiet.out, "q.rdbundle: ")) << quiet.out;  // the result still on stdout
+  auto verbose = Build(tmp_.Sub("v.rdbundle"), {"-v", "--channel", "stable", "--arch", "amd64",
+                                                "--no-kubectl"});
+  ASSERT_EQ(verbose.exit_code, 0) << verbose.Describe();
+  EXPECT_TRUE(Contains(verbose.err, "rdbundle-pack: GET " + server_->base() +
+                                        "/v1-release/channels: HTTP 200 (")) << verbose.err;
+  EXPECT_TRUE(Contains(verbose.err, "in the download cache, sha256 verified")) << verbose.err;
+  EXPECT_TRUE(Contains(verbose.err, "rdbundle-pack: checked ")) << verbose.err;
+  EXPECT_TRUE(Contains(verbose.err, "rdbundle-pack: added ")) << verbose.err;
+  auto both = Build(tmp_.Sub("b.rdbundle"), {"-q", "-v"});
+  EXPECT_EQ(both.exit_code, 2) << both.Describe();
 }
 
 TEST_F(FetchCli, GivesUpAfterTheRetries) {
@@ -580,11 +631,12 @@ TEST_F(FetchCli, SecondBuildDownloadsNothingAndOfflineMakesNoRequest) {
   server_->ClearLog();
   auto second = Build(tmp_.Sub("b.rdbundle"), kSmall, epoch);
   ASSERT_EQ(second.exit_code, 0) << second.Describe();
-  EXPECT_TRUE(Contains(second.err, "nothing to download; 3 verified from the download cache"))
+  EXPECT_TRUE(Contains(second.err, "4 files: nothing to download; 3 verified from the download "
+                                   "cache; 1 checksum file"))
       << second.err;
-  for (const auto& r : server_->Requests()) {
+  for (const auto& r : server_->Requests()) {  // (kubectl sizes: HEAD, for the progress total)
     EXPECT_TRUE(r.path == "/v1-release/channels" || r.path == "/repos/k3s-io/k3s/releases" ||
-                Contains(r.path, "sha256") || Contains(r.path, "/stable-"))
+                Contains(r.path, "sha256") || Contains(r.path, "/stable-") || r.method == "HEAD")
         << r.path;
   }
   // Offline: not a single request, and the same bundle.
@@ -662,6 +714,16 @@ TEST_F(FetchCli, OptionErrors) {
   EXPECT_EQ(minors.exit_code, 2) << minors.Describe();
   auto json_build = Run(RDB_PACK_BIN, {"versions-json", "--json"});
   EXPECT_EQ(json_build.exit_code, 2) << json_build.Describe();
+}
+
+// Issue 18 item 1: a missing output directory is found before anything is fetched.
+TEST_F(FetchCli, MissingOutputDirectoryFailsBeforeAnyRequest) {
+  const std::string out = tmp_.Sub("nodir/kit.rdbundle");
+  auto r = Build(out, kSmall);
+  EXPECT_EQ(r.exit_code, 5) << r.Describe();
+  EXPECT_EQ(r.err, "rdbundle-pack: " + out + ": no directory " + tmp_.Sub("nodir") +
+                       " to write it in (create it, or choose another -o)\n");
+  EXPECT_TRUE(server_->Requests().empty());
 }
 
 TEST_F(FetchCli, InsecureWarns) {

@@ -148,6 +148,7 @@ TEST_F(PackCli, RoundTripThroughUnpackOnEveryPlatform) {
   };
   for (const Target& t : targets) {
     const std::string home = tmp_.Sub(std::string("home-") + t.os);
+    ASSERT_EQ(::mkdir(home.c_str(), 0755), 0);  // a home exists (install refuses a missing one)
     auto in = Unpack({"install", "-p", pub_, "--home", home, "--target-os", t.os,
                       "--target-arch", t.arch, out_});
     ASSERT_EQ(in.exit_code, 0) << t.os << ": " << in.Describe();
@@ -341,6 +342,7 @@ TEST_F(PackCli, TarImagesAndArm64OnlyKit) {
   ASSERT_EQ(Build(out_).exit_code, 0);
   EXPECT_EQ(TarList(out_), ExpectedEntries(spec));
   const std::string home = tmp_.Sub("home");
+  ASSERT_EQ(::mkdir(home.c_str(), 0755), 0);
   auto in = Unpack({"install", "-p", pub_, "--home", home, "--target-os", "linux",
                     "--target-arch", "arm64", out_});
   ASSERT_EQ(in.exit_code, 0) << in.Describe();
@@ -382,6 +384,25 @@ TEST_F(PackCli, UsageErrors) {
   auto help = Pack({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--from-rd-cache"), std::string::npos);
+}
+
+// Issue 18 item 5: errors that say what to do, each exit code as documented.
+TEST_F(PackCli, ErrorsSayWhatToDo) {
+  WriteKit(SampleKitSpec::KuberlrOnly());
+  // The public key given as -s.
+  auto swapped = Pack({"build", "--from", kit_, "-o", tmp_.Sub("out/s.rdbundle"), "-s", pub_});
+  EXPECT_EQ(swapped.exit_code, 3) << swapped.Describe();
+  EXPECT_EQ(swapped.err, "rdbundle-pack: " + pub_ + ": a minisign public key, not a secret key: "
+                         "-s takes the secret key (rdbundle.key from rdbundle-pack keygen -s)\n");
+  // --from naming a missing directory: said at once, not "nothing to pack".
+  auto missing = Pack({"build", "--from", tmp_.Sub("nokit"), "-o", tmp_.Sub("out/m.rdbundle"),
+                       "-s", key_});
+  EXPECT_EQ(missing.exit_code, 5) << missing.Describe();
+  EXPECT_EQ(missing.err, "rdbundle-pack: --from " + tmp_.Sub("nokit") + ": no such directory\n");
+  auto file = Pack({"build", "--from", pub_, "-o", tmp_.Sub("out/f.rdbundle"), "-s", key_});
+  EXPECT_EQ(file.exit_code, 2) << file.Describe();
+  EXPECT_NE(file.err.find("--from " + pub_ + ": not a directory"), std::string::npos) << file.err;
+  ExpectNoOutput(tmp_.Sub("out/m.rdbundle"));
 }
 
 // Starts a slow build (level 19) and returns once it is writing OUT.part.

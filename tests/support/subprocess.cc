@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -133,12 +134,31 @@ Subprocess::Subprocess(const std::vector<std::string>& argv_in, const Subprocess
     std::perror("pipe2");
     std::abort();
   }
+  int child_in = in[0], tty_slave = -1;
+  if (o.stdin_terminal) {
+    tty_master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty_master_ < 0 || ::grantpt(tty_master_) != 0 || ::unlockpt(tty_master_) != 0 ||
+        (tty_slave = ::open(::ptsname(tty_master_), O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+      std::perror("pty");
+      std::abort();
+    }
+    // Ctrl-D at the start of a line: the child's first read returns 0 (canonical mode). The
+    // master stays open until Wait: closing it would hang the terminal up before the child
+    // looked at it.
+    const char eof = '\x04';
+    if (::write(tty_master_, &eof, 1) != 1) {
+      std::perror("pty write");
+      std::abort();
+    }
+    child_in = tty_slave;
+  }
   pid_ = ::fork();
   if (pid_ < 0) {
     std::perror("fork");
     std::abort();
   }
-  if (pid_ == 0) ExecChild(in[0], out[1], err[1], o.cwd, cargv.data(), cenv.data());
+  if (pid_ == 0) ExecChild(child_in, out[1], err[1], o.cwd, cargv.data(), cenv.data());
+  if (tty_slave >= 0) ::close(tty_slave);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -164,6 +184,8 @@ SubprocessResult Subprocess::Wait() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   if (pump_.joinable()) pump_.join();
+  if (tty_master_ >= 0) ::close(tty_master_);
+  tty_master_ = -1;
   waited_ = true;
   if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result_.term_signal = WTERMSIG(status);

@@ -18,6 +18,9 @@ struct SubprocessOptions {
   std::map<std::string, std::string> env;    // added to (or replacing in) the parent's environment
   std::vector<std::string> unset_env;        // removed from the environment
   std::string cwd;                           // working directory; empty: the parent's
+  // stdin is a pseudo-terminal (not stdin_data) that gives end-of-file (a typed Ctrl-D) to the
+  // first read: for what a program says when it would wait for typing.
+  bool stdin_terminal = false;
 };
 
 struct SubprocessResult {
@@ -46,6 +49,7 @@ class Subprocess {
 
  private:
   pid_t pid_ = -1;
+  int tty_master_ = -1;  // stdin_terminal: the terminal's other end, closed by Wait
   std::thread pump_;
   SubprocessResult result_;
   bool waited_ = false;

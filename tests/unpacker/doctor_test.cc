@@ -103,6 +103,7 @@ class DoctorTest : public ::testing::Test {
     auto j = ParseJsonStrict(json_, "doctor output", 1u << 20);
     EXPECT_TRUE(j.has_value()) << json_;
     if (!j.has_value()) return "";
+    EXPECT_EQ((*j)["schemaVersion"], 1) << json_;  // docs/json.md (issue 18 item 7)
     std::string lines;
     for (const auto& item : (*j)["checks"]) {
       lines += item["status"].get<std::string>() + " " + item["check"].get<std::string>() + " " +
@@ -625,6 +626,7 @@ TEST_F(DoctorTest, ColourOnlyWhenAsked) {
 
 // What `install` writes, doctor accepts: one contract on both sides.
 TEST_F(DoctorTest, AFreshInstallPasses) {
+  ASSERT_TRUE(MakeDirs(DefaultFs(), home_, nullptr).ok());  // install refuses a missing --home
   const std::string bundle = tmp_.Sub("kit.rdbundle"), key = tmp_.Sub("key.pub");
   WriteFileOrDie(bundle, testsupport::MakeValidBundle());
   WriteFileOrDie(key, testsupport::DefaultTestKey().pub_file);

@@ -4,6 +4,7 @@
 
 #include "common/format/hash.h"
 #include "tests/unpacker/unpack_fixture.h"
+#include "unpacker/bundle_reader.h"
 
 namespace rdbundle::unpacker {
 namespace {
@@ -65,6 +66,42 @@ TEST_F(HostileBundleTest, TextMangledBundleExplained) {
   ExpectRejected(utf16, ErrorCode::kCorrupt, "B: not a zstd stream: it is UTF-16 text" + advice);
   ExpectRejected("\xEF\xBB\xBF" + utf8, ErrorCode::kCorrupt,
                  "B: not a zstd stream: it starts with a UTF-8 byte order mark" + advice);
+}
+
+// Issue 18 item 5: a file that is not a bundle says what it is instead (the .minisig beside
+// the bundle, the tar before compression, a gzip), so the user knows which file to pass.
+TEST_F(HostileBundleTest, NotABundleSaysWhatItIs) {
+  const std::string minisig =
+      "untrusted comment: signature from rdbundle-pack\nRUQ...\ntrusted comment: x\nAAA\n";
+  ExpectRejected(minisig, ErrorCode::kCorrupt,
+                 "B: not a bundle but a minisign signature (.minisig): pass the .rdbundle it "
+                 "signs");
+  BundleParts p = Parts();
+  ExpectRejected(BuildRawTar(p.entries, RawTarOptions{}), ErrorCode::kCorrupt,
+                 "B: not a bundle but a plain tar (a bundle is a zstd-compressed tar written by "
+                 "rdbundle-pack build)");
+  ExpectRejected(std::string("\x1f\x8b\x08\x00rest", 8), ErrorCode::kCorrupt,
+                 "B: not a bundle but gzip data (a bundle is zstd-compressed, written by "
+                 "rdbundle-pack build)");
+}
+
+// Issue 18 item 5: damage found while streaming names the entry, where in the bundle it was
+// noticed (the reader reads ahead: at or before that byte) and what to do about it.
+TEST_F(HostileBundleTest, DamageNamesEntryOffsetAndWhatToDo) {
+  BundleParts p = Parts();
+  p.entries[3].data[100] ^= 1;
+  const std::string bundle = AssembleBundle(p);
+  Status s = Verify(bundle);
+  ASSERT_EQ(s.code(), ErrorCode::kHashMismatch) << s.message();
+  const std::string m = s.message();
+  EXPECT_NE(m.find(PayloadPath(p, 1) + ": sha256 mismatch"), std::string::npos) << m;
+  EXPECT_TRUE(m.ends_with("; (at or before byte " + std::to_string(bundle.size()) +
+                          " of the bundle): the file is damaged, copy it again"))
+      << m;
+  // A cut inside the stream: the zstd error alone does not name the entry; the hint does.
+  EXPECT_EQ(DamagedBundleHint("B: truncated zstd stream", "cache/k3s/v/k3s", 4096),
+            "; in cache/k3s/v/k3s (at or before byte 4096 of the bundle): the file is damaged, "
+            "copy it again");
 }
 
 TEST_F(HostileBundleTest, EmptyFile) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/format/json_strict.h"
+#include "common/signing/signing.h"
 #include "tests/support/subprocess.h"
 #include "tests/unpacker/unpack_fixture.h"
 
@@ -34,6 +35,15 @@ class UnpackCli : public UnpackFixture {
   }
   std::vector<std::string> Dest() {
     return {"--home", home_, "--target-os", "linux", "--target-arch", "amd64"};
+  }
+  // Runs a --json command: exit 0 and one JSON object on stdout, else a failure and {}.
+  Json RunJson(const std::vector<std::string>& args, std::string* text = nullptr) {
+    auto r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    if (text != nullptr) *text = r.out;
+    auto j = ParseJsonStrict(r.out, "output", 1 << 20);
+    EXPECT_TRUE(j.has_value()) << r.out;
+    return j.has_value() ? *j : Json::object();
   }
 };
 
@@ -103,6 +113,38 @@ TEST_F(UnpackCli, ListJson) {
   EXPECT_EQ((*j)["k3s"]["versions"][0], "v1.30.4+k3s1");
   EXPECT_EQ((*j)["verified"], "signature");
   EXPECT_EQ((*j)["files"].size(), 5u);
+  EXPECT_TRUE(r.out.starts_with("{\n  \"schemaVersion\": 1,\n")) << r.out;  // issue 18 item 7
+}
+
+// Issue 18 item 7: verify and install --json give one summary object; list --installed --json
+// has no internals (the record's inode and mtime) and lists files as an array.
+TEST_F(UnpackCli, VerifyInstallAndInstalledJson) {
+  testsupport::WriteFileOrDie(bundle_path_, MakeValidBundle());
+  const Json v = RunJson({"verify", bundle_path_, "-p", key_path_, "--json"});
+  EXPECT_EQ(v["schemaVersion"], 1);
+  EXPECT_EQ(v["verified"], "all");
+  EXPECT_EQ(v["files"], 5);
+  EXPECT_EQ(v["bundleId"], "0123456789abcdef0123456789abcdef");
+
+  std::vector<std::string> args = {"install", bundle_path_, "-p", key_path_, "--json"};
+  for (auto& a : Dest()) args.push_back(a);
+  const Json i = RunJson(args);
+  EXPECT_EQ(i["schemaVersion"], 1);
+  EXPECT_EQ(i["alreadyInstalled"], false);
+  ASSERT_EQ(i["files"].size(), 5u) << i;
+  EXPECT_EQ(i["files"][0]["action"], "merge");  // cache/k3s-versions.json
+  EXPECT_EQ(i["files"][1]["action"], "write");
+  EXPECT_TRUE(i["kubectlCoverage"]["k3s"].is_array()) << i;
+  EXPECT_EQ(RunJson(args)["alreadyInstalled"], true);
+
+  std::string text;
+  const Json l = RunJson({"list", "--installed", "--json", "--home", home_, "--target-os", "linux"},
+                         &text);
+  EXPECT_EQ(l["schemaVersion"], 1);
+  EXPECT_TRUE(l["files"].is_array());
+  for (const char* internal : {"inode", "mtimeNs", "stateVersion"}) {
+    EXPECT_EQ(text.find(internal), std::string::npos) << text;
+  }
 }
 
 // Ctrl-C while the input has stalled (a FIFO whose writer stopped half-way): the install stops
@@ -168,6 +210,102 @@ TEST_F(UnpackCli, InstallThenListInstalled) {
   EXPECT_NE(r.out.find("k3s/v1.30.4+k3s1/k3s"), std::string::npos) << r.out;
 }
 
+// Issue 18 item 5: errors that say what to do, with their documented exit codes, and the home
+// unchanged.
+TEST_F(UnpackCli, ErrorsSayWhatToDo) {
+  testsupport::WriteFileOrDie(bundle_path_, MakeValidBundle());
+  const auto before = SnapshotTree(home_);
+  // The secret key given as -p.
+  const std::string secret = tmp_.Sub("rdbundle.key");
+  testsupport::WriteFileOrDie(
+      secret, SerializeSecretKeyFile(testsupport::DefaultTestKey().secret, std::nullopt).value(), 0600);
+  ExpectOneLineError(Run({"verify", bundle_path_, "-p", secret}), 3,
+                     secret + ": a minisign secret key, not a public key: pass the public key "
+                     "(rdbundle.pub from rdbundle-pack keygen -p); the secret key stays on the "
+                     "packing machine");
+  // The detached signature given as the bundle.
+  const std::string minisig = bundle_path_ + ".minisig";
+  testsupport::WriteFileOrDie(minisig, "untrusted comment: signature from rdbundle-pack\n"
+                                       "RUQAAAA\ntrusted comment: x\nAAAA\n");
+  ExpectOneLineError(Run({"install", minisig, "-p", key_path_, "--home", home_}), 4,
+                     minisig + ": not a bundle but a minisign signature (.minisig): pass the "
+                     ".rdbundle it signs");
+  // --home naming nothing: said so, before the bundle is read.
+  const std::string nohome = tmp_.Sub("no/such/home");
+  ExpectOneLineError(Run({"install", bundle_path_, "-p", key_path_, "--home", nohome}), 5,
+                     "--home " + nohome + ": no such directory");
+  ExpectOneLineError(Run({"doctor", "--home", nohome}), 5, "--home " + nohome + ": no such directory");
+  EXPECT_EQ(testsupport::DiffSnapshots(before, SnapshotTree(home_)), "");
+  EXPECT_FALSE(testsupport::PathExists(nohome));
+}
+
+// Issue 18 item 5: a re-install that changes nothing says so.
+TEST_F(UnpackCli, ReinstallSaysAlreadyInstalled) {
+  testsupport::WriteFileOrDie(bundle_path_, MakeValidBundle());
+  std::vector<std::string> args = {"install", bundle_path_, "-p", key_path_};
+  for (auto& a : Dest()) args.push_back(a);
+  auto first = Run(args);
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  EXPECT_NE(first.out.find("installed "), std::string::npos) << first.out;
+  auto again = Run(args);
+  ASSERT_EQ(again.exit_code, 0) << again.Describe();
+  EXPECT_NE(again.out.find("already installed: "), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("; nothing written"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("installed 0 files"), std::string::npos) << again.out;
+}
+
+// Issue 18 item 1: another OS's layout without --home would land in this machine's home.
+TEST_F(UnpackCli, OtherOsTargetNeedsAHome) {
+  testsupport::WriteFileOrDie(bundle_path_, MakeValidBundle());
+  const auto before = SnapshotTree(home_);
+  auto r = Run({"install", bundle_path_, "-p", key_path_, "--target-os", "windows"});
+  EXPECT_EQ(r.exit_code, 2) << r.Describe();
+  EXPECT_NE(r.err.find("rdbundle-unpack: --target-os windows on this linux machine needs --home "
+                       "DIR"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(testsupport::DiffSnapshots(before, SnapshotTree(home_)), "");
+  // With --home it goes there.
+  auto ok = Run({"install", bundle_path_, "-p", key_path_, "--target-os", "windows", "--home", home_});
+  EXPECT_EQ(ok.exit_code, 0) << ok.Describe();
+  EXPECT_TRUE(SnapshotTree(home_).count("AppData/Local/rancher-desktop/cache/k3s/v1.30.4+k3s1/k3s"));
+}
+
+// Issue 18 item 5: a bundle read from "-" while stdin is a terminal says it waits for a pipe.
+TEST_F(UnpackCli, StdinTerminalSaysItWaitsForAPipe) {
+  SubprocessOptions o;
+  o.env["HOME"] = home_;
+  o.stdin_terminal = true;
+  auto r = RunProcess({RDB_UNPACK_BIN, "verify", "-", "-p", key_path_}, o);
+  EXPECT_NE(r.exit_code, 0) << r.Describe();  // the terminal closes: no bundle
+  EXPECT_NE(r.err.find("rdbundle-unpack: reading the bundle from standard input, which is a "
+                       "terminal: waiting for a pipe"), std::string::npos) << r.err;
+  // From a pipe: no such note.
+  testsupport::WriteFileOrDie(bundle_path_, MakeValidBundle());
+  auto piped = Run({"verify", "-", "-p", key_path_}, MakeValidBundle());
+  EXPECT_EQ(piped.exit_code, 0) << piped.Describe();
+  EXPECT_EQ(piped.err, "");
+}
+
+// Issue 18 item 2: -v says each file as it is verified; -q leaves only errors (here a
+// coverage warning is dropped).
+TEST_F(UnpackCli, QuietAndVerbose) {
+  testsupport::WriteFileOrDie(bundle_path_, MakeValidBundle());
+  auto verbose = Run({"verify", bundle_path_, "-p", key_path_, "-v"});
+  ASSERT_EQ(verbose.exit_code, 0) << verbose.Describe();
+  EXPECT_NE(verbose.err.find("rdbundle-unpack: verified cache/k3s/v1.30.4+k3s1/k3s ("),
+            std::string::npos) << verbose.err;
+  EXPECT_EQ(std::count(verbose.err.begin(), verbose.err.end(), '\n'), 5) << verbose.err;
+  testsupport::KitSpec spec;
+  spec.versions = {"v1.32.1+k3s1"};  // no kubectl within one minor: a warning
+  spec.kubectls = {{"1.27.0", TargetOs::kLinux, Arch::kAmd64}};
+  testsupport::WriteFileOrDie(bundle_path_, MakeValidBundle(spec));
+  std::vector<std::string> args = {"install", bundle_path_, "-p", key_path_, "-q"};
+  for (auto& a : Dest()) args.push_back(a);
+  auto quiet = Run(args);
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.Describe();
+  EXPECT_EQ(quiet.err, "");
+}
+
 TEST_F(UnpackCli, RequireKubectlCover) {
   testsupport::KitSpec spec;
   spec.versions = {"v1.32.1+k3s1"};  // needs kubectl 1.31-1.33; the home has 1.29.8
@@ -182,6 +320,17 @@ TEST_F(UnpackCli, RequireKubectlCover) {
   args.push_back("--require-kubectl-cover");
   auto fail = Run(args);
   EXPECT_EQ(fail.exit_code, 1) << fail.Describe();
+  // Issue 18 item 5: decided before anything is written. In a fresh home, nothing appears.
+  const std::string fresh = tmp_.Sub("fresh-home");
+  ASSERT_EQ(::mkdir(fresh.c_str(), 0755), 0);
+  auto strict = Run({"install", bundle_path_, "-p", key_path_, "--home", fresh, "--target-os",
+                     "linux", "--target-arch", "amd64", "--require-kubectl-cover"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.Describe();
+  EXPECT_NE(strict.err.find("kubectl coverage would be incomplete (--require-kubectl-cover): 1 k3s "
+                            "minor version(s) without a kubectl within one minor; nothing written"),
+            std::string::npos) << strict.err;
+  EXPECT_NE(strict.out.find("MISSING  v1.32.1+k3s1"), std::string::npos) << strict.out;
+  EXPECT_EQ(SnapshotTree(fresh).size(), 0u) << testsupport::DiffSnapshots({}, SnapshotTree(fresh));
 }
 
 }  // namespace

@@ -96,6 +96,16 @@ TEST(ParseK3sVersionTest, RejectsWithExactMessages) {
   }
 }
 
+// For "--k3s v1.30.4: name the build: v1.30.4+k3s2 or v1.30.4+k3s1" (issue 18 item 5).
+TEST(ParseK3sVersionTest, VersionWithoutBuildIsRecognised) {
+  EXPECT_TRUE(IsK3sVersionWithoutBuild("v1.30.4"));
+  EXPECT_TRUE(IsK3sVersionWithoutBuild("v1.31.0-rc1"));
+  EXPECT_FALSE(IsK3sVersionWithoutBuild("v1.30.4+k3s1"));
+  EXPECT_FALSE(IsK3sVersionWithoutBuild("1.30.4"));
+  EXPECT_FALSE(IsK3sVersionWithoutBuild("v1.30"));
+  EXPECT_FALSE(IsK3sVersionWithoutBuild("v1.30.4+"));
+}
+
 TEST(ParseK3sVersionTest, MessagesQuoteUntrustedBytes) {
   auto v = ParseK3sVersion(std::string("v1.30.4+k3s1\0", 13));
   ASSERT_FALSE(v.has_value());

@@ -127,6 +127,36 @@ TEST(SigningTest, MinisignUnencryptedKeyLoadsSignsAndReserializesByteForByte) {
   EXPECT_EQ(SerializePublicKeyFile(key->public_key()), kMinisignPub);
 }
 
+// Issue 18 item 5: a key in the wrong place is named as what it is (exit 3), not as a
+// base64 length mismatch: the public key given as -s, the secret key as -p, a .minisig as either.
+TEST(SigningTest, KeyOfTheOtherKindIsNamed) {
+  auto sig = Sign(NewKey(), "m", "t", "u");
+  ASSERT_TRUE(sig.has_value());
+  const std::string minisig = SerializeSignatureFile(*sig);
+
+  // The status of parsing `text` as `kind` ("public" or "secret").
+  auto parse = [](bool as_public, std::string_view text, const char* what) {
+    return as_public ? ParsePublicKeyFile(text, what).status()
+                     : ParseSecretKeyFile(text, what).status();
+  };
+  ExpectError(parse(false, kMinisignPub, "rdbundle.pub"), ErrorCode::kBadKey,
+              "rdbundle.pub: a minisign public key, not a secret key: -s takes the secret key "
+              "(rdbundle.key from rdbundle-pack keygen -s)");
+  ExpectError(parse(true, kMinisignUnencryptedKey, "rdbundle.key"), ErrorCode::kBadKey,
+              "rdbundle.key: a minisign secret key, not a public key: pass the public key "
+              "(rdbundle.pub from rdbundle-pack keygen -p); the secret key stays on the packing "
+              "machine");
+  ExpectError(parse(true, minisig, "k.minisig"), ErrorCode::kBadKey,
+              "k.minisig: a minisign signature (.minisig), not a public key: pass the public key "
+              "(.pub)");
+  ExpectError(parse(false, minisig, "k.minisig"), ErrorCode::kBadKey,
+              "k.minisig: a minisign signature (.minisig), not a secret key: pass the secret key "
+              "(-s rdbundle.key)");
+  // Each kind still parses where it belongs.
+  EXPECT_TRUE(ParsePublicKeyFile(kMinisignPub, "k.pub").has_value());
+  EXPECT_TRUE(ParseAndDecrypt(kMinisignUnencryptedKey, std::nullopt).has_value());
+}
+
 TEST(SigningTest, UnencryptedRoundTripAndChecksumRules) {
   SecretKey key = NewKey();
   auto text = SerializeSecretKeyFile(key, std::nullopt);
