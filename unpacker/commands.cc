@@ -268,6 +268,7 @@ void PrintInstallReport(const InstallCommand& cmd, const Destinations& d, const 
       std::fprintf(out, "; %zu for other platforms not installed", r.files_other_platform);
     }
     std::fprintf(out, "\n");
+    PrintInstallerSteps(r, out);
     return;
   }
   std::fprintf(out, "installed %zu files, %s into %s and %s", r.files_written,
