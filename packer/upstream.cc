@@ -4,6 +4,7 @@
 
 #include "common/base/hex.h"
 #include "common/base/quote.h"
+#include "common/base/strings.h"
 #include "common/format/limits.h"
 #include "common/format/sha256sums.h"
 #include "packer/rd_release.h"
@@ -90,9 +91,7 @@ Result<std::string> ParseKubectlSha256(std::string_view text, std::string_view w
   const std::string w(what);
   if (text.size() > kMaxDigestFileBytes) return Status::Corrupt(w + ": not a sha256 digest (too long)");
   const std::string_view line = DropFinalNewline(text);
-  std::string hex(line.substr(0, 64));
-  std::transform(hex.begin(), hex.end(), hex.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string hex = AsciiLower(line.substr(0, 64));
   const std::string_view rest = line.substr(hex.size());
   const bool name_ok = rest.empty() || rest == "  kubectl" || rest == "  kubectl.exe" ||
                        rest == " *kubectl" || rest == " *kubectl.exe";

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "common/base/hex.h"
+#include "common/base/strings.h"
 #include "common/format/json_strict.h"
 #include "common/format/limits.h"
 #include "common/format/version.h"
@@ -285,10 +286,7 @@ Result<Summaries> CheckFiles(const std::vector<ManifestFile>& files) {
       return Bad("files: \"" + f.path + "\" is out of order or duplicated (paths must be "
                  "strictly increasing)");
     }
-    std::string lower = f.path;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    if (!folded.insert(lower).second) {
+    if (!folded.insert(AsciiLower(f.path)).second) {
       return Bad("files: \"" + f.path + "\" differs from another path only in case");
     }
     if (f.size > kMaxBundlePayloadBytes - total) {

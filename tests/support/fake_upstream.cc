@@ -291,15 +291,7 @@ FakeUpstreamServer::FakeUpstreamServer(const std::string& root, const std::strin
                                    port_file,     "--control",  control_, "--log", log_};
   if (tls_) argv.insert(argv.end(), {"--tls-cert", tls_cert, "--tls-key", tls_key});
   process_ = std::make_unique<Subprocess>(argv);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto text = ReadFileToString(DefaultFs(), port_file, 64);
-    if (text.has_value() && !text->empty() && text->back() == '\n') {
-      port_ = std::atoi(text->c_str());
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  port_ = WaitForPortFile(port_file);
 }
 
 FakeUpstreamServer::~FakeUpstreamServer() {

@@ -140,15 +140,7 @@ OciFixture::OciFixture(const std::string& work_dir, const OciFixtureOptions& o)
   }
   if (!o.proxy_to.empty()) argv.insert(argv.end(), {"--proxy", o.proxy_to});
   process_ = std::make_unique<Subprocess>(argv);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto text = ReadFileToString(DefaultFs(), port_file, 64);
-    if (text.has_value() && !text->empty() && text->back() == '\n') {
-      port_ = std::atoi(text->c_str());
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  port_ = WaitForPortFile(port_file);
 }
 
 OciFixture::~OciFixture() {

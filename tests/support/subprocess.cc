@@ -8,9 +8,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
+
+#include "common/os/fs.h"
 
 extern char** environ;
 
@@ -195,6 +199,16 @@ SubprocessResult Subprocess::Wait() {
 SubprocessResult RunProcess(const std::vector<std::string>& argv, const SubprocessOptions& options) {
   Subprocess p(argv, options);
   return p.Wait();
+}
+
+int WaitForPortFile(const std::string& port_file) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto text = ReadFileToString(DefaultFs(), port_file, 64);
+    if (text.has_value() && !text->empty() && text->back() == '\n') return std::atoi(text->c_str());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
 }
 
 }  // namespace rdbundle::testsupport

@@ -59,4 +59,8 @@ class Subprocess {
 SubprocessResult RunProcess(const std::vector<std::string>& argv,
                             const SubprocessOptions& options = {});
 
+// A server started as a child writes its port, one line, into `port_file` once it listens
+// (tests/support/*.py --port-file): that port, or 0 when none came within 20 s.
+int WaitForPortFile(const std::string& port_file);
+
 }  // namespace rdbundle::testsupport
