@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "common/base/strings.h"
 #include "common/base/utf8.h"
 #include "common/format/hash.h"
 #include "common/format/manifest.h"
@@ -264,9 +265,7 @@ class Checker {
 
  private:
   static std::string JoinSet(const std::set<std::string>& s) {
-    std::string out = "[";
-    for (const auto& v : s) out += (out.size() > 1 ? " " : "") + v;
-    return out + "]";
+    return "[" + Join(std::vector<std::string>(s.begin(), s.end()), " ") + "]";
   }
 
   void CheckVersionsJson(const Manifest& m, const std::vector<Expected>& plan) {

@@ -3,8 +3,8 @@
 #include <sodium.h>
 
 #include <cctype>
-#include <memory>
 #include <cstring>
+#include <memory>
 
 #include "common/base/quote.h"
 #include "common/os/process.h"
