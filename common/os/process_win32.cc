@@ -8,57 +8,21 @@
 #include "common/os/win32_util.h"
 
 namespace rdbundle {
-namespace {
 
 using win32::Handle;
-
-// One argument quoted the way the C runtime's argv parser reads it back: backslashes are
-// literal unless they precede a quote, where they double.
-void AppendQuoted(std::wstring& cmd, const std::wstring& arg) {
-  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
-    cmd += arg;
-    return;
-  }
-  cmd += L'"';
-  std::size_t slashes = 0;
-  for (wchar_t c : arg) {
-    if (c == L'\\') {
-      ++slashes;
-      continue;
-    }
-    if (c == L'"') slashes = slashes * 2 + 1;
-    cmd.append(slashes, L'\\');
-    slashes = 0;
-    cmd += c;
-  }
-  cmd.append(slashes * 2, L'\\');
-  cmd += L'"';
-}
-
-bool MakePipe(Handle& r, Handle& w, bool child_reads) {
-  SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
-  HANDLE hr = nullptr, hw = nullptr;
-  if (!::CreatePipe(&hr, &hw, &sa, 0)) return false;
-  r.reset(hr);
-  w.reset(hw);
-  // Only the child's end is inherited.
-  return ::SetHandleInformation(child_reads ? hw : hr, HANDLE_FLAG_INHERIT, 0) != 0;
-}
-
-}  // namespace
 
 Result<ProgramOutput> RunProgram(const std::vector<std::string>& argv, const std::string& input,
                                  std::size_t max_output) {
   if (argv.empty()) return Status::Internal("RunProgram: no program");
   Handle in_r, in_w, out_r, out_w, err_r, err_w;
-  if (!MakePipe(in_r, in_w, true) || !MakePipe(out_r, out_w, false) ||
-      !MakePipe(err_r, err_w, false)) {
+  if (!win32::MakeChildPipe(in_r, in_w, true) || !win32::MakeChildPipe(out_r, out_w, false) ||
+      !win32::MakeChildPipe(err_r, err_w, false)) {
     return win32::FromWinError("pipe", ::GetLastError());
   }
   std::wstring cmd;
   for (const std::string& a : argv) {
     if (!cmd.empty()) cmd += L' ';
-    AppendQuoted(cmd, win32::Widen(a));
+    win32::AppendQuotedArg(cmd, win32::Widen(a));
   }
   STARTUPINFOW si{};
   si.cb = sizeof si;

@@ -31,6 +31,10 @@ std::string ErrorText(DWORD err);
 // and quotas kNoSpace, anything else kIo.
 Status FromWinError(std::string_view context, DWORD err);
 
+// Appends `arg` to a CreateProcessW command line, quoted the way the C runtime's argv parser
+// reads it back: backslashes are literal unless they precede a quote, where they double.
+void AppendQuotedArg(std::wstring& cmd, const std::wstring& arg);
+
 // A HANDLE closed when destroyed.
 class Handle {
  public:
@@ -59,5 +63,9 @@ class Handle {
  private:
   HANDLE h_ = INVALID_HANDLE_VALUE;
 };
+
+// A pipe for a child's stdin (`child_reads`) or stdout/stderr: only the child's end is
+// inheritable. False (GetLastError set) when it cannot be made.
+bool MakeChildPipe(Handle& r, Handle& w, bool child_reads);
 
 }  // namespace rdbundle::win32

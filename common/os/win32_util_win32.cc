@@ -56,6 +56,27 @@ std::string ErrorText(DWORD err) {
   return text;
 }
 
+void AppendQuotedArg(std::wstring& cmd, const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) {
+    cmd += arg;
+    return;
+  }
+  cmd += L'"';
+  std::size_t slashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++slashes;
+      continue;
+    }
+    if (c == L'"') slashes = slashes * 2 + 1;
+    cmd.append(slashes, L'\\');
+    slashes = 0;
+    cmd += c;
+  }
+  cmd.append(slashes * 2, L'\\');
+  cmd += L'"';
+}
+
 Status FromWinError(std::string_view context, DWORD err) {
   std::string msg(context);
   msg += ": ";
@@ -73,6 +94,15 @@ Status FromWinError(std::string_view context, DWORD err) {
     default:
       return Status::Io(std::move(msg));
   }
+}
+
+bool MakeChildPipe(Handle& r, Handle& w, bool child_reads) {
+  SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
+  HANDLE hr = nullptr, hw = nullptr;
+  if (!::CreatePipe(&hr, &hw, &sa, 0)) return false;
+  r.reset(hr);
+  w.reset(hw);
+  return ::SetHandleInformation(child_reads ? hw : hr, HANDLE_FLAG_INHERIT, 0) != 0;
 }
 
 }  // namespace rdbundle::win32

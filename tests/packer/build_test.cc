@@ -33,7 +33,11 @@ class BuildTest : public ::testing::Test {
     testsupport::SampleKitSpec spec;
     spec.images_bytes = 3u << 20;  // several writes of the output
     ASSERT_TRUE(testsupport::WriteSampleKit(DefaultFs(), kit_, spec).ok());
+#if defined(_WIN32)
+    devnull_ = std::fopen("NUL", "w");
+#else
     devnull_ = std::fopen("/dev/null", "w");
+#endif
   }
   void TearDown() override { std::fclose(devnull_); }
 

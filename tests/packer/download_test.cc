@@ -3,15 +3,12 @@
 #include "packer/download.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/format/hash.h"
 #include "packer/http.h"
 #include "rdbundle/version_info.h"
 #include "tests/support/fake_upstream.h"
+#include "tests/support/socket.h"
 #include "tests/support/temp_dir.h"
 
 namespace rdbundle::packer {
@@ -129,15 +126,9 @@ TEST_F(DownloadTest, HeadGivesTheSize) {
 }
 
 TEST_F(DownloadTest, RefusedConnectionsAreRetriedThenReported) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);  // nothing listens on that port now
-  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/x";
+  const int port = testsupport::FreeLoopbackPort();  // nothing listens on it now
+  ASSERT_NE(port, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/x";
   HttpSession session(http_);
   auto doc = GetDocument(session, url, 100, false);
   ASSERT_FALSE(doc.has_value());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "common/format/hash.h"
@@ -342,7 +343,7 @@ TEST_F(FetchCli, RoundTripFetchBuildVerifyInstall) {
   auto v = Run(RDB_UNPACK_BIN, {"verify", "-p", pub_, out});
   ASSERT_EQ(v.exit_code, 0) << v.Describe();
   const std::string home = tmp_.Sub("home");
-  ASSERT_EQ(::mkdir(home.c_str(), 0755), 0);  // a home exists (install refuses a missing one)
+  ASSERT_TRUE(std::filesystem::create_directory(home));  // install refuses a missing home
   auto i = Run(RDB_UNPACK_BIN, {"install", "-p", pub_, "--home", home, out});
   ASSERT_EQ(i.exit_code, 0) << i.Describe();
   auto d = Run(RDB_UNPACK_BIN, {"doctor", "--home", home});

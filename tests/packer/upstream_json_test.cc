@@ -25,12 +25,6 @@ std::string ReadTestdata(const std::string& rel) {
 
 using Channels = std::map<std::string, std::string>;
 
-// The example of docs/rancher-desktop.md#k3s-versionsjson, as RD writes it.
-constexpr const char* kDocExample =
-    R"({"cacheVersion":2,
- "versions":["v1.25.16+k3s1","v1.30.4+k3s1","v1.31.1+k3s1"],
- "channels":{"stable":"1.30.4","latest":"1.31.1","v1.30":"1.30.4","v1.25":"1.25.16"}})";
-
 // ---- ParseChannelsJson
 // ---------------------------------------------------------------------------------
 

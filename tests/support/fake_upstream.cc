@@ -1,17 +1,12 @@
 #include "tests/support/fake_upstream.h"
 
-#include <signal.h>
 #include <sodium.h>
-
-#include <chrono>
-#include <thread>
 
 #include "common/base/hex.h"
 #include "common/format/hash.h"
 #include "common/format/json_strict.h"
 #include "common/format/version.h"
 #include "tests/support/sample_kit.h"
-#include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
 namespace rdbundle::testsupport {
@@ -278,50 +273,5 @@ std::string FakeUpstreamServer::ScriptPath() {
   // Not __FILE__: ccache's base_dir and -ffile-prefix-map make it relative to the build dir.
   return JoinPath(RDB_SOURCE_DIR, "tests/support/fake_upstream.py");
 }
-
-FakeUpstreamServer::FakeUpstreamServer(const std::string& root, const std::string& work_dir,
-                                       const std::string& tls_cert, const std::string& tls_key)
-    : control_(JoinPath(work_dir, "fake-upstream-control.json")),
-      log_(JoinPath(work_dir, "fake-upstream-log.jsonl")),
-      tls_(!tls_cert.empty()) {
-  const std::string port_file = JoinPath(work_dir, "fake-upstream-port");
-  (void)DefaultFs().RemoveFile(port_file);
-  WriteFileOrDie(control_, "{}\n");
-  std::vector<std::string> argv = {"python3",     ScriptPath(), "--root", root,  "--port-file",
-                                   port_file,     "--control",  control_, "--log", log_};
-  if (tls_) argv.insert(argv.end(), {"--tls-cert", tls_cert, "--tls-key", tls_key});
-  process_ = std::make_unique<Subprocess>(argv);
-  port_ = WaitForPortFile(port_file);
-}
-
-FakeUpstreamServer::~FakeUpstreamServer() {
-  if (process_) {
-    process_->Kill(SIGTERM);
-    process_->Wait();
-  }
-}
-
-void FakeUpstreamServer::SetFaults(const std::string& json) {
-  const std::string tmp = control_ + ".tmp";
-  WriteFileOrDie(tmp, json);
-  (void)DefaultFs().Rename(tmp, control_);
-}
-
-std::vector<LoggedRequest> FakeUpstreamServer::Requests() const {
-  std::vector<LoggedRequest> out;
-  auto text = ReadFileToString(DefaultFs(), log_, 64u << 20);
-  if (!text.has_value()) return out;
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = text->find('\n', start)) != std::string::npos; start = nl + 1) {
-    const Json j = Json::parse(text->substr(start, nl - start), nullptr, false);
-    if (!j.is_object()) continue;
-    out.push_back({j.value("method", ""), j.value("path", ""), j.value("query", ""),
-                   j.value("range", ""), j.value("status", 0), j.value("sent", std::uint64_t{0}),
-                   j.value("user_agent", "")});
-  }
-  return out;
-}
-
-void FakeUpstreamServer::ClearLog() { WriteFileOrDie(log_, ""); }
 
 }  // namespace rdbundle::testsupport

@@ -22,11 +22,13 @@
 //   --rd-release-url   http://127.0.0.1:<port>/releases/rd
 //   --rd-releases-api  http://127.0.0.1:<port>/repos/rancher-sandbox/rancher-desktop/releases
 //
-// FakeUpstreamServer runs tests/support/fake_upstream.py (python3 ThreadingHTTPServer) on that
-// tree: GET, HEAD, Range (206/416), pagination, and faults per path from a control file the
-// test writes (see the script's docstring): HTTP statuses then success, a connection reset
-// after K bytes, wrong content, delays, 404, redirects, Range ignored. Every request is logged
-// (method, path, Range, status, bytes sent), so tests can assert on the traffic.
+// FakeUpstreamServer serves that tree over HTTP/1.1 from threads of the test program
+// (fake_upstream_server.cc; POSIX and Winsock, so it runs under Wine too): GET, HEAD, Range
+// (206/416), pagination, and faults per path (tests/support/fake_upstream.py's docstring lists
+// them): HTTP statuses then success, a connection reset after K bytes, wrong content, delays,
+// 404, redirects, Range ignored. Every request is logged (method, path, Range, status, bytes
+// sent), so tests can assert on the traffic. With a certificate it runs fake_upstream.py
+// (python3 ThreadingHTTPServer, https; POSIX only), which does the same over TLS.
 #pragma once
 
 #include <cstdint>
@@ -119,7 +121,7 @@ class FakeUpstreamServer {
   // https.
   FakeUpstreamServer(const std::string& root, const std::string& work_dir,
                      const std::string& tls_cert = "", const std::string& tls_key = "");
-  ~FakeUpstreamServer();  // stops the server (SIGTERM, then SIGKILL)
+  ~FakeUpstreamServer();  // stops the server
   FakeUpstreamServer(const FakeUpstreamServer&) = delete;
   FakeUpstreamServer& operator=(const FakeUpstreamServer&) = delete;
 
@@ -130,7 +132,8 @@ class FakeUpstreamServer {
   }
   std::vector<std::string> Args() const { return FakeUpstreamArgs(base()); }
 
-  // Replaces the faults: a JSON object {"<path>": {<fault>...}, ...} (see the script).
+  // Replaces the faults: a JSON object {"<path>": {<fault>...}, ...} (see the script); the
+  // "first requests" of a fault count from here.
   void SetFaults(const std::string& json);
   std::vector<LoggedRequest> Requests() const;
   void ClearLog();
@@ -139,7 +142,9 @@ class FakeUpstreamServer {
   static std::string ScriptPath();
 
  private:
-  std::string control_, log_;
+  class Impl;  // the in-process server
+  std::unique_ptr<Impl> impl_;
+  std::string control_, log_;  // the script's files
   std::unique_ptr<Subprocess> process_;
   int port_ = 0;
   bool tls_ = false;

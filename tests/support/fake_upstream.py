@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """A fake k3s/kubectl upstream for rdbundle's tests and demo (tests/support/fake_upstream.h).
 
+The tests serve plain http from their own process (tests/support/fake_upstream_server.cc, the
+same behaviour in C++, so that it runs under Wine too); this script serves https for them, and
+the demo. A change to the faults below goes into both.
+
 Serves the files under --root on 127.0.0.1 (port chosen by the OS, written to --port-file as
 "<port>\\n" once listening) with HTTP/1.1 keep-alive:
   - GET and HEAD, Content-Length always; Range "bytes=A-" / "bytes=A-B" -> 206 with

@@ -1,7 +1,7 @@
 #include "tests/support/fault_fs.h"
 
 #if defined(_WIN32)
-#include <cstdlib>
+#include <windows.h>
 #else
 #include <signal.h>
 #include <unistd.h>
@@ -148,7 +148,8 @@ Status FaultFs::Hit(FsOp op, const std::string& path) {
     if (it == triggers_.end() || it->second.nth != n) continue;
     if (it->second.err == 0) {
 #if defined(_WIN32)
-      std::_Exit(137);  // no handlers, no flushing: as abrupt as the C runtime allows
+      // As abrupt as SIGKILL: no handlers, no flushing, no DLL detach (InstallAndDie's child).
+      ::TerminateProcess(::GetCurrentProcess(), 137);
 #else
       ::kill(::getpid(), SIGKILL);
 #endif

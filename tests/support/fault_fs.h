@@ -21,7 +21,8 @@ class FaultFs final : public Fs {
 
   // The nth (1-based) call of `op` (counting from now) fails with errno `err`.
   void FailAt(FsOp op, int nth, int err);
-  // The nth call of `op` raises SIGKILL before doing anything.
+  // The nth call of `op` raises SIGKILL (Windows: TerminateProcess, exit code 137) before
+  // doing anything.
   void KillAt(FsOp op, int nth);
   // Runs `fn` at the nth call of `op`, just before the operation (to race it, e.g. swap a
   // directory for a symlink in the middle of a cleanup).

@@ -13,12 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/socket.h"  // FreeLoopbackPort
+
 namespace rdbundle::testsupport {
 
 class Subprocess;
-
-// A loopback TCP port that was free a moment ago (bind to port 0, read it, close).
-int FreeLoopbackPort();
 
 struct DockerRegistryOptions {
   std::string user;      // non-empty: htpasswd Basic auth with this user

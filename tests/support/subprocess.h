@@ -1,9 +1,17 @@
-// Runs a program as a child process (fork + execv, no shell) with pipes for stdin, stdout and
-// stderr, for tests that drive the real rdbundle-pack / rdbundle-unpack binaries and the stock
-// tools (zstd, tar, minisign).
+// Runs a program as a child process (no shell) with pipes for stdin, stdout and stderr, for
+// tests that drive the real rdbundle-pack / rdbundle-unpack binaries and the stock tools (zstd,
+// tar, minisign). POSIX: fork + execve (subprocess_posix.cc); Windows: CreateProcessW with the
+// command line quoted for the C runtime's parser (subprocess_win32.cc), where Kill is
+// TerminateProcess: the child ends at once, and the result shows the signal as if it had been
+// sent, so the tests read the same on both.
 #pragma once
 
 #include <sys/types.h>
+
+#include <csignal>
+#if defined(_WIN32) && !defined(SIGKILL)
+#define SIGKILL 9  // Windows has no SIGKILL; Subprocess::Kill(SIGKILL) terminates the child
+#endif
 
 #include <map>
 #include <optional>
@@ -19,7 +27,8 @@ struct SubprocessOptions {
   std::vector<std::string> unset_env;        // removed from the environment
   std::string cwd;                           // working directory; empty: the parent's
   // stdin is a pseudo-terminal (not stdin_data) that gives end-of-file (a typed Ctrl-D) to the
-  // first read: for what a program says when it would wait for typing.
+  // first read: for what a program says when it would wait for typing. POSIX only (Windows:
+  // the child does not start, exit 127).
   bool stdin_terminal = false;
 };
 
@@ -35,22 +44,29 @@ struct SubprocessResult {
 // A running child. Output is drained by a background thread, so a chatty child never blocks.
 class Subprocess {
  public:
-  // Starts argv[0] (a path: PATH is searched only when it contains no '/'). A failure to start
-  // shows as exit code 127 with the reason in `err`, like a shell.
+  // Starts argv[0] (a path: PATH is searched only when it contains no '/' (Windows: nor '\\')).
+  // A failure to start shows as exit code 127 with the reason in `err`, like a shell.
   Subprocess(const std::vector<std::string>& argv, const SubprocessOptions& options = {});
-  ~Subprocess();  // kills (SIGKILL) and reaps a child still running
+  ~Subprocess();  // kills (SIGKILL; Windows: TerminateProcess) and reaps a child still running
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
 
   pid_t pid() const { return pid_; }
+  // Sends `sig`. Windows: TerminateProcess for any `sig`; Wait reports it as term_signal.
   void Kill(int sig);
   // Waits for the child to exit and for its output to end.
   SubprocessResult Wait();
 
  private:
   pid_t pid_ = -1;
+#if defined(_WIN32)
+  void* process_ = nullptr;  // the process HANDLE
+  int killed_by_ = 0;        // the `sig` of a Kill that terminated it
+  std::vector<std::thread> pumps_;
+#else
   int tty_master_ = -1;  // stdin_terminal: the terminal's other end, closed by Wait
   std::thread pump_;
+#endif
   SubprocessResult result_;
   bool waited_ = false;
 };

@@ -1,7 +1,6 @@
-// Crash safety: an install killed with SIGKILL at any point leaves no partial file under a
-// real name, and the next run removes the leftovers and completes.
+// Crash safety: an install killed with SIGKILL (Windows: TerminateProcess) at any point leaves
+// no partial file under a real name, and the next run removes the leftovers and completes.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 

@@ -1,7 +1,6 @@
 // Installing verified bundles: layouts per target OS, modes, k3s-versions.json merge,
 // idempotent re-install, platform selection, free space, leftovers, injected faults.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <functional>
@@ -25,12 +24,18 @@ using testsupport::ReadFileOrDie;
 using testsupport::SnapshotTree;
 using testsupport::WriteFileOrDie;
 
-unsigned ModeOf(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
-}
-
 bool Exists(const std::string& path) { return std::filesystem::exists(path); }
+
+// `path` has permission bits `mode` (Windows has none: there, that it exists).
+void ExpectMode(const std::string& path, std::uint32_t mode) {
+  auto info = DefaultFs().Stat(path);
+  ASSERT_TRUE(info.has_value()) << path << ": " << info.error().message();
+#if defined(_WIN32)
+  (void)mode;
+#else
+  EXPECT_EQ(info->mode, mode) << path;
+#endif
+}
 
 KitSpec TwoArchKit() {
   KitSpec spec;
@@ -47,10 +52,10 @@ class InstallTest : public UnpackFixture {};
 TEST_F(InstallTest, LinuxLayoutAndModes) {
   ASSERT_TRUE(Install(MakeValidBundle(TwoArchKit())).ok());
   const std::string v = CacheDir() + "/k3s/v1.30.4+k3s1/";
-  EXPECT_EQ(ModeOf(v + "k3s"), 0755u);
-  EXPECT_EQ(ModeOf(v + "sha256sum-amd64.txt"), 0644u);
-  EXPECT_EQ(ModeOf(v + "k3s-airgap-images-amd64.tar.zst"), 0644u);
-  EXPECT_EQ(ModeOf(KuberlrDir() + "/linux-amd64/kubectl1.30.4"), 0755u);
+  ExpectMode(v + "k3s", 0755);
+  ExpectMode(v + "sha256sum-amd64.txt", 0644);
+  ExpectMode(v + "k3s-airgap-images-amd64.tar.zst", 0644);
+  ExpectMode(KuberlrDir() + "/linux-amd64/kubectl1.30.4", 0755);
   // Only the target platform: no arm64 k3s, no darwin/windows kubectl.
   EXPECT_FALSE(Exists(v + "k3s-arm64"));
   EXPECT_FALSE(Exists(KuberlrDir() + "/darwin-arm64"));
@@ -67,10 +72,10 @@ TEST_F(InstallTest, DarwinArm64Layout) {
   c.dest.arch = Arch::kArm64;
   ASSERT_TRUE(Install(MakeValidBundle(TwoArchKit()), c).ok());
   const std::string cache = home_ + "/Library/Caches/rancher-desktop";
-  EXPECT_EQ(ModeOf(cache + "/k3s/v1.31.1+k3s1/k3s-arm64"), 0755u);
+  ExpectMode(cache + "/k3s/v1.31.1+k3s1/k3s-arm64", 0755);
   EXPECT_TRUE(Exists(cache + "/k3s/v1.31.1+k3s1/sha256sum-arm64.txt"));
   EXPECT_FALSE(Exists(cache + "/k3s/v1.31.1+k3s1/k3s"));
-  EXPECT_EQ(ModeOf(KuberlrDir() + "/darwin-arm64/kubectl1.31.1"), 0755u);
+  ExpectMode(KuberlrDir() + "/darwin-arm64/kubectl1.31.1", 0755);
   EXPECT_FALSE(Exists(KuberlrDir() + "/darwin-aarch64"));
 }
 
@@ -262,13 +267,13 @@ TEST_F(InstallTest, ReinstallIsANoOp) {
   ASSERT_TRUE(Install(bundle).ok());
   const auto first = SnapshotTree(home_);
   const std::string k3s = CacheDir() + "/k3s/v1.30.4+k3s1/k3s";
-  struct stat before;
-  ASSERT_EQ(::stat(k3s.c_str(), &before), 0);
+  auto before = DefaultFs().Stat(k3s);
+  ASSERT_TRUE(before.has_value());
   ASSERT_TRUE(Install(bundle).ok());
-  struct stat after;
-  ASSERT_EQ(::stat(k3s.c_str(), &after), 0);
-  EXPECT_EQ(before.st_ino, after.st_ino);  // not rewritten
-  EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+  auto after = DefaultFs().Stat(k3s);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(before->inode, after->inode);  // not rewritten
+  EXPECT_EQ(before->mtime_ns, after->mtime_ns);
   EXPECT_EQ(testsupport::DiffSnapshots(first, SnapshotTree(home_)), "");
 }
 
@@ -301,13 +306,12 @@ TEST_F(InstallTest, RecordsTheInstall) {
   ListInstalledCommand c;
   c.dest.home = home_;
   c.dest.os = TargetOs::kLinux;
-  char* buf = nullptr;
-  std::size_t len = 0;
-  std::FILE* out = open_memstream(&buf, &len);
+  std::FILE* out = std::fopen(tmp_.Sub("list.txt").c_str(), "wb");
+  ASSERT_NE(out, nullptr);
   ASSERT_TRUE(RunListInstalled(DefaultFs(), c, out).ok());
   std::fclose(out);
-  EXPECT_NE(std::string(buf, len).find("bundle 0123456789abcdef0123456789abcdef"), std::string::npos);
-  std::free(buf);
+  EXPECT_NE(ReadFileOrDie(tmp_.Sub("list.txt")).find("bundle 0123456789abcdef0123456789abcdef"),
+            std::string::npos);
 }
 
 // Issue 13 item 10: different bytes under the same version name are a mix-up or an attack.

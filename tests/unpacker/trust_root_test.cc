@@ -2,9 +2,9 @@
 // (as the XDG Base Directory spec says) and without a usable HOME there is no default trusted
 // directory: verify and install say so and ask for -p.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include "tests/unpacker/unpack_fixture.h"
@@ -37,10 +37,19 @@ class ScopedUnsetEnv {
  public:
   explicit ScopedUnsetEnv(const char* name) : name_(name) {
     if (const char* v = std::getenv(name)) old_ = v;
+#if defined(_WIN32)
+    ::_putenv_s(name, "");  // an empty value removes it
+#else
     ::unsetenv(name);
+#endif
   }
   ~ScopedUnsetEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
+    if (!old_) return;
+#if defined(_WIN32)
+    ::_putenv_s(name_, old_->c_str());
+#else
+    ::setenv(name_, old_->c_str(), 1);
+#endif
   }
 
  private:
@@ -56,9 +65,8 @@ TEST_F(TrustRootCommandTest, WithoutHomeVerifySaysSoAndAsksForAKey) {
   testsupport::WriteFileOrDie(stick + "/.config/rdbundle/trusted/evil.pub",
                               testsupport::DefaultTestKey().pub_file);
   testsupport::WriteFileOrDie(bundle_path_, testsupport::MakeValidBundle());
-  char old_cwd[4096];
-  ASSERT_NE(::getcwd(old_cwd, sizeof old_cwd), nullptr);
-  ASSERT_EQ(::chdir(stick.c_str()), 0);
+  const std::filesystem::path old_cwd = std::filesystem::current_path();
+  std::filesystem::current_path(stick);
   Status s;
   {
     ScopedUnsetEnv home("HOME");
@@ -68,7 +76,7 @@ TEST_F(TrustRootCommandTest, WithoutHomeVerifySaysSoAndAsksForAKey) {
     r.progress = false;
     s = RunVerify(DefaultFs(), r, devnull_);
   }
-  ASSERT_EQ(::chdir(old_cwd), 0);
+  std::filesystem::current_path(old_cwd);
   EXPECT_EQ(s.code(), ErrorCode::kUntrustedKey);
   EXPECT_EQ(s.message(),
             "no trusted public keys: HOME is not set or not an absolute path, so there is no "

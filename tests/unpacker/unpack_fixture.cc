@@ -1,6 +1,13 @@
 #include "tests/unpacker/unpack_fixture.h"
 
-#if !defined(_WIN32)
+#if defined(_WIN32)
+#include <windows.h>
+
+#include <cstdlib>
+
+#include "common/os/win32_util.h"
+#include "tests/support/subprocess.h"
+#else
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +16,58 @@
 namespace rdbundle::unpacker {
 
 using testsupport::WriteFileOrDie;
+
+namespace {
+
+InstallCommand CrashInstallCommand(const std::string& bundle, const std::string& key,
+                                   const std::string& home) {
+  InstallCommand c;
+  c.read.bundle = bundle;
+  c.read.keys.public_keys = {key};
+  c.read.progress = false;
+  c.dest.home = home;
+  c.dest.os = TargetOs::kLinux;
+  c.dest.arch = Arch::kAmd64;
+  return c;
+}
+
+#if defined(_WIN32)
+// Windows has no fork: InstallAndDie starts this test program again with RDB_CRASH_CHILD set
+// ("<op> <nth> <exchange>"; the bundle, key and home in RDB_CRASH_BUNDLE/_KEY/_HOME), and the
+// child runs the install here, before main, until FaultFs terminates it (TerminateProcess,
+// exit code 137) at the nth call of op. It exits 0 or 1 when it gets through.
+int RunCrashChild(const char* spec) {
+  int op = 0, nth = 0, exchange = 0;
+  if (std::sscanf(spec, "%d %d %d", &op, &nth, &exchange) != 3) return 2;
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v != nullptr ? v : "");
+  };
+  testsupport::FaultFs fs(DefaultFs());
+  if (exchange == 0) fs.DisableExchange();
+  fs.KillAt(static_cast<testsupport::FsOp>(op), nth);
+  std::FILE* devnull = std::fopen("NUL", "w");
+  Status s = RunInstall(
+      fs, CrashInstallCommand(env("RDB_CRASH_BUNDLE"), env("RDB_CRASH_KEY"), env("RDB_CRASH_HOME")),
+      devnull);
+  return s.ok() ? 0 : 1;
+}
+
+[[maybe_unused]] const bool kIsCrashChild = [] {
+  if (const char* spec = std::getenv("RDB_CRASH_CHILD"); spec != nullptr) {
+    std::exit(RunCrashChild(spec));
+  }
+  return false;
+}();
+
+std::string ThisProgram() {
+  std::wstring path(32768, L'\0');
+  path.resize(::GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size())));
+  return win32::Narrow(path);
+}
+#endif
+
+}  // namespace
 
 void UnpackFixture::SetUp() {
   home_ = tmp_.Sub("home");
@@ -33,14 +92,7 @@ void UnpackFixture::PopulateHome() {
 }
 
 InstallCommand UnpackFixture::MakeInstallCommand(const std::string& bundle_path) const {
-  InstallCommand c;
-  c.read.bundle = bundle_path;
-  c.read.keys.public_keys = {key_path_};
-  c.read.progress = false;
-  c.dest.home = home_;
-  c.dest.os = TargetOs::kLinux;
-  c.dest.arch = Arch::kAmd64;
-  return c;
+  return CrashInstallCommand(bundle_path, key_path_, home_);
 }
 
 Status UnpackFixture::Install(const std::string& bundle, Fs& fs) {
@@ -67,9 +119,15 @@ bool UnpackFixture::InstallAndDie(const std::string& bundle, testsupport::FsOp o
                                   bool exchange) {
   WriteFileOrDie(bundle_path_, bundle);
 #if defined(_WIN32)
-  // No fork: the crash tests skip on Windows (UnpackFixture::kCanFork).
-  (void)op, (void)nth, (void)exchange;
-  return false;
+  testsupport::SubprocessOptions o;
+  o.env = {{"RDB_CRASH_CHILD", std::to_string(static_cast<int>(op)) + " " + std::to_string(nth) +
+                                   " " + (exchange ? "1" : "0")},
+           {"RDB_CRASH_BUNDLE", bundle_path_},
+           {"RDB_CRASH_KEY", key_path_},
+           {"RDB_CRASH_HOME", home_}};
+  const auto r = testsupport::RunProcess({ThisProgram()}, o);
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1 || r.exit_code == 137) << r.Describe();
+  return r.exit_code == 137;
 #else
   const pid_t pid = ::fork();
   if (pid == 0) {

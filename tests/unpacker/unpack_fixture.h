@@ -34,7 +34,8 @@ class UnpackFixture : public ::testing::Test {
   Status Install(const std::string& bundle, Fs& fs = DefaultFs());
   Status Install(const std::string& bundle, const InstallCommand& cmd, Fs& fs = DefaultFs());
   Status Verify(const std::string& bundle);
-  // Runs the install in a forked child that SIGKILLs itself at the nth call of `op`;
+  // Runs the install in a child process that kills itself at the nth call of `op` (POSIX: a
+  // forked child, SIGKILL; Windows: this program started again, TerminateProcess);
   // `exchange` false: as on a filesystem without RENAME_EXCHANGE. True when it was killed.
   bool InstallAndDie(const std::string& bundle, testsupport::FsOp op, int nth,
                      bool exchange = true);
