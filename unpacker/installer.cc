@@ -6,12 +6,13 @@
 #include <set>
 
 #include "common/base/hex.h"
+#include "common/base/quote.h"
 #include "common/cli/progress.h"
 #include "common/format/limits.h"
+#include "common/format/paths.h"
 #include "common/format/version.h"
 #include "common/os/platform.h"
 #include "common/rd/k3s_versions.h"
-#include "common/base/quote.h"
 
 namespace rdbundle::unpacker {
 
@@ -56,12 +57,6 @@ class StagingSink final : public PayloadSink {
   WritebackPacer writeback_;
 };
 
-std::string RandomSuffix() {
-  std::uint8_t rnd[6];
-  randombytes_buf(rnd, sizeof rnd);
-  return HexEncode(rnd);
-}
-
 // Removes the staging directories and temporary files an interrupted run left in `dir`
 // (nothing there is in use: ours hold the lock). In CACHE/k3s a staging directory may hold
 // "old-<version>": an old version directory moved aside on a filesystem without
@@ -80,6 +75,12 @@ Status CleanLeftovers(Dir& dir, bool k3s) {
 }
 
 }  // namespace
+
+std::string RandomSuffix() {
+  std::uint8_t rnd[6];
+  randombytes_buf(rnd, sizeof rnd);
+  return HexEncode(rnd);
+}
 
 Status RestoreOldVersionDirs(Dir& k3s, const std::string& staging_name) {
   auto info = k3s.Stat(staging_name);
@@ -161,8 +162,10 @@ bool Installer::IsUnchanged(const ManifestFile& f, const std::string& final_path
   // Only a hint for planning (lstat by path); the commit never acts on it by path.
   auto info = fs_.Stat(final_path);
   if (!info.has_value() || info->type != FileInfo::Type::kRegular) return false;
-  // Windows mounts do not keep POSIX modes; elsewhere a lost +x needs a rewrite.
-  const bool mode_ok = opts_.dest.os == TargetOs::kWindows || (info->mode & 0777) == f.mode;
+  // Windows mounts do not keep POSIX modes, and Win32 shows none; elsewhere a lost +x needs a
+  // rewrite.
+  const bool mode_ok = opts_.dest.os == TargetOs::kWindows || HostOs() == TargetOs::kWindows ||
+                       (info->mode & 0777) == f.mode;
   return mode_ok && info->size == f.size && info->size == it->second.size &&
          info->mtime_ns == it->second.mtime_ns && info->inode == it->second.inode;
 }
@@ -364,6 +367,8 @@ void Installer::Rollback() {
     st->parent = nullptr;
     st->name.clear();
   }
+  for (const auto& [dir, name] : kept_) (void)dir->Unlink(name);  // before installers_ goes
+  kept_.clear();
   RollbackInstallers();
   for (const auto& name : temp_files_) (void)cache_.dir().Unlink(name);
   temp_files_.clear();

@@ -14,6 +14,9 @@
 //                       written to temporary files), then the renames: each version directory
 //                       replaced as a unit (RENAME_EXCHANGE), kubectls and RD installers
 //                       one by one, k3s-versions.json, the record
+//                       (a file a rename replaces is kept first: a hard link, else a copy);
+//                       a rename that fails undoes the ones before it (UndoLog), so the
+//                       destination is as it was
 //   Rollback()          any failure: staging and directories this run created are removed
 // A run killed at any point leaves every k3s version directory entirely old or entirely new
 // and at most complete, verified files under real names; the next run removes its staging
@@ -48,6 +51,23 @@ inline constexpr std::string_view kTempPrefix = ".rdbundle-tmp-";
 inline constexpr std::string_view kOldPrefix = "old-";
 
 struct PlannedFile;
+
+// "<random hex>" for the names of staging directories and kept files.
+std::string RandomSuffix();
+
+// The renames of a commit, undone newest first when a later one fails (non-negotiable: the
+// destination is unchanged on any failure): a placed directory or file goes back into staging
+// or away, a replaced one comes back from the copy kept before the renames.
+class UndoLog {
+ public:
+  void Add(std::function<Status()> undo) { steps_.push_back(std::move(undo)); }
+  // Runs every step, newest first, even after one failed; returns the first failure.
+  Status Run();
+  void Clear() { steps_.clear(); }
+
+ private:
+  std::vector<std::function<Status()>> steps_;
+};
 
 struct InstallOptions {
   Destinations dest;
@@ -167,7 +187,7 @@ class Installer {
   Status PrepareInstallers();
   Status CheckExistingInstaller(PlannedFile& p);
   Result<std::pair<Dir*, std::string>> StageInstaller(const PlannedFile& p);
-  Status PublishInstallers();
+  Status PublishInstallers(UndoLog& undo);
   void RollbackInstallers();
   Status MakeStaging(Dir& parent, Staging& st);
   Result<Dir*> StagingGroup(const PlannedFile& p);
@@ -178,7 +198,11 @@ class Installer {
   Status StageVersionDir(GroupCommit& g);
   Result<std::set<std::string>> CompleteCachedVersions(const std::vector<GroupCommit>& groups);
   Status StageRecord();
-  Status Publish(std::vector<GroupCommit>& groups);
+  Status KeepReplaced(std::vector<GroupCommit>& groups);
+  Result<std::string> KeepInRoot(Dir& dir, const std::string& name, bool copy);
+  Status PlaceRootFile(Dir& dir, std::string& tmp, const std::string& name, const std::string& kept,
+                       UndoLog& undo);
+  Status Publish(std::vector<GroupCommit>& groups, UndoLog& undo);
   Status RemoveStaging();
 
   Fs& fs_;
@@ -193,6 +217,7 @@ class Installer {
   std::unique_ptr<FileLock> installers_lock_;
   std::map<std::string, std::string> installer_temps_;  // asset name -> its temporary file
   std::set<std::string> installer_replaces_;           // asset names replaced (--force)
+  std::map<std::string, std::string> installer_kept_;  // asset name -> the replaced file kept
   std::unique_ptr<Dir> k3s_;  // CACHE/k3s
   bool k3s_created_ = false;
   std::unique_ptr<FileLock> cache_lock_;
@@ -204,6 +229,12 @@ class Installer {
   std::optional<std::string> existing_versions_json_;
   std::string versions_json_tmp_;  // staged k3s-versions.json (empty: unchanged)
   std::string record_tmp_;         // staged install record (empty: unchanged)
+  std::string versions_json_kept_;  // the k3s-versions.json it replaces, kept (empty: none)
+  std::string record_kept_;         // the install record it replaces, kept (empty: none)
+  // Files kept for the undo outside the staging directories (cache root, installers
+  // directory): removed once committed, and by Rollback unless an undo step could not put
+  // one back (then it stays, and the error names it).
+  std::vector<std::pair<Dir*, std::string>> kept_;
   std::unique_ptr<Handler> handler_;
   InstallState state_;
   InstallReport report_;

@@ -20,17 +20,19 @@ struct Installer::GroupCommit {
   std::vector<const PlannedFile*> files;
   // k3s: whether a version directory is replaced (swapped) or added.
   bool replace = false;
-  // kuberlr: the final platform directory.
+  // kuberlr: the final platform directory, and the names of its files the renames replace
+  // (kept in `staged` as "old-<name>" for the undo).
   std::unique_ptr<Dir> final_dir;
+  std::set<std::string> kept;
 };
 
 namespace {
 
-// Copies regular file `name` of `from` into `to` (a filesystem without hard links).
-Status CopyFile(Dir& from, const std::string& name, Dir& to, std::uint32_t mode,
-                const Owner* owner) {
+// Copies regular file `name` of `from` to `to_name` in `to` (a filesystem without hard links).
+Status CopyFile(Dir& from, const std::string& name, Dir& to, const std::string& to_name,
+                std::uint32_t mode, const Owner* owner) {
   RDB_ASSIGN_OR_RETURN(auto in, from.OpenFile(name));
-  RDB_ASSIGN_OR_RETURN(auto out, to.CreateNew(name, 0600));
+  RDB_ASSIGN_OR_RETURN(auto out, to.CreateNew(to_name, 0600));
   std::vector<char> buf(1 << 20);
   for (;;) {
     RDB_ASSIGN_OR_RETURN(std::size_t n, in->Read(buf.data(), buf.size()));
@@ -38,7 +40,7 @@ Status CopyFile(Dir& from, const std::string& name, Dir& to, std::uint32_t mode,
     RDB_RETURN_IF_ERROR(out->Append(buf.data(), n));
   }
   RDB_RETURN_IF_ERROR(out->SetMode(mode));
-  if (owner != nullptr) RDB_RETURN_IF_ERROR(to.SetOwner(name, *owner));
+  if (owner != nullptr) RDB_RETURN_IF_ERROR(to.SetOwner(to_name, *owner));
   RDB_RETURN_IF_ERROR(out->Sync());
   return out->Close();
 }
@@ -57,7 +59,41 @@ Result<std::string> StageTemp(Dir& dir, std::string_view content, const Owner* o
   return name;
 }
 
+// How Keep keeps a file: a hard link first (for the big ones: the same file, whose inode and
+// mtime the install record compares), or always a copy (for small files Rancher Desktop may
+// hold open: on Windows the link of a file open without FILE_SHARE_DELETE could not be
+// removed again).
+enum class KeepAs { kLink, kCopy };
+
+// Keeps file `name` of `dir` as `to_name` of `to` before a rename replaces it, for the undo.
+Status Keep(Dir& dir, const std::string& name, Dir& to, const std::string& to_name,
+            const Owner* owner, KeepAs how) {
+  RDB_ASSIGN_OR_RETURN(FileInfo info, dir.Stat(name));
+  std::string why = "not a regular file";
+  if (how == KeepAs::kLink) {
+    Status s = dir.Link(name, to, to_name);
+    if (s.ok() || s.code() == ErrorCode::kNoSpace) return s;
+    why = s.message();
+  }
+  if (info.type != FileInfo::Type::kRegular) {
+    const std::string what = JoinPath(dir.path(), name);
+    return Status::Io(what + ": cannot keep it to put it back if the install fails (" + why +
+                      "); move it away and run the install again");
+  }
+  return CopyFile(dir, name, to, to_name, info.mode, owner);
+}
+
 }  // namespace
+
+Status UndoLog::Run() {
+  Status first;
+  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+    Status s = (*it)();
+    if (first.ok() && !s.ok()) first = std::move(s);
+  }
+  steps_.clear();
+  return first;
+}
 
 bool K3sVersionDirComplete(Dir& dir, Arch arch) {
   auto regular = [&dir](const std::string& name) {
@@ -185,7 +221,7 @@ Status Installer::StageVersionDir(GroupCommit& g) {
     Status s = old->Link(name, *g.staged, name);
     if (!s.ok()) {
       if (s.code() == ErrorCode::kNoSpace) return s;
-      RDB_RETURN_IF_ERROR(CopyFile(*old, name, *g.staged, f.mode, owner_.get()));
+      RDB_RETURN_IF_ERROR(CopyFile(*old, name, *g.staged, name, f.mode, owner_.get()));
     }
   }
   return Status::Ok();
@@ -281,7 +317,69 @@ Status Installer::Preflight(const std::map<std::string, std::string>& small_file
                            StageTemp(cache_.dir(), *bytes, owner_.get(), temp_files_));
     }
   }
-  return StageRecord();
+  RDB_RETURN_IF_ERROR(StageRecord());
+  return KeepReplaced(groups);
+}
+
+// `name` of root directory `dir` (the cache, the installers directory) kept as a temporary file
+// beside it; listed in kept_. Returns its name.
+Result<std::string> Installer::KeepInRoot(Dir& dir, const std::string& name, bool copy) {
+  const std::string kept = std::string(kTempPrefix) + RandomSuffix();
+  RDB_RETURN_IF_ERROR(
+      Keep(dir, name, dir, kept, owner_.get(), copy ? KeepAs::kCopy : KeepAs::kLink));
+  kept_.emplace_back(&dir, kept);
+  return kept;
+}
+
+// The last of the preflight: every file a rename will replace is kept, so that a rename that
+// fails can undo the ones before it (Publish). Version directories need nothing: the old one
+// stays in staging until the end.
+Status Installer::KeepReplaced(std::vector<GroupCommit>& groups) {
+  for (GroupCommit& g : groups) {
+    if (g.dest != Destination::kKuberlr) continue;
+    for (const PlannedFile* p : g.files) {
+      auto st = g.final_dir->Stat(p->name);
+      if (!st.has_value()) {
+        if (st.error().code() == ErrorCode::kNotFound) continue;
+        return st.error();
+      }
+      RDB_RETURN_IF_ERROR(Keep(*g.final_dir, p->name, *g.staged, std::string(kOldPrefix) + p->name,
+                               owner_.get(), KeepAs::kLink));
+      g.kept.insert(p->name);
+    }
+  }
+  for (const auto& asset : installer_replaces_) {
+    RDB_ASSIGN_OR_RETURN(installer_kept_[asset], KeepInRoot(*installers_, asset, false));
+  }
+  if (!versions_json_tmp_.empty() && existing_versions_json_) {
+    RDB_ASSIGN_OR_RETURN(versions_json_kept_, KeepInRoot(cache_.dir(), "k3s-versions.json", true));
+  }
+  if (!record_tmp_.empty() && cache_.dir().Stat(kStateFileName).has_value()) {
+    RDB_ASSIGN_OR_RETURN(record_kept_, KeepInRoot(cache_.dir(), std::string(kStateFileName), true));
+  }
+  return Status::Ok();
+}
+
+// Renames temporary file `tmp` of root directory `dir` over `name`; the undo puts back `kept`
+// (empty: there was no such file, the undo removes it). When the undo cannot, the kept file
+// stays where it is and the error names it.
+Status Installer::PlaceRootFile(Dir& dir, std::string& tmp, const std::string& name,
+                                const std::string& kept, UndoLog& undo) {
+  RDB_RETURN_IF_ERROR(dir.Rename(tmp, dir, name));
+  std::erase(temp_files_, tmp);
+  tmp.clear();
+  if (kept.empty()) {
+    undo.Add([&dir, name] { return dir.Unlink(name); });
+    return Status::Ok();
+  }
+  undo.Add([this, &dir, name, kept]() -> Status {
+    Status s = dir.Rename(kept, dir, name);
+    if (s.ok()) return s;
+    std::erase(kept_, std::make_pair(&dir, kept));
+    return Status(s.code(), s.message() + " (the previous " + JoinPath(dir.path(), name) +
+                                " is kept as " + JoinPath(dir.path(), kept) + ")");
+  });
+  return Status::Ok();
 }
 
 // The renames. A new version directory moves in with one rename; an existing one is swapped
@@ -289,40 +387,61 @@ Status Installer::Preflight(const std::map<std::string, std::string>& small_file
 // so RD (which hashes the binary and images against the sums file on every start) never sees a
 // mix. Without exchange: the old directory is moved into the staging directory ("old-<v>"),
 // the new one moved in; a run killed in between is rolled back by the next (CleanLeftovers).
-Status Installer::Publish(std::vector<GroupCommit>& groups) {
+Status Installer::Publish(std::vector<GroupCommit>& groups, UndoLog& undo) {
   for (GroupCommit& g : groups) {
+    const std::string& name = g.group;
     if (g.dest == Destination::kCache) {
       Dir& staging = *k3s_staging_.dir;
+      Dir& k3s = *k3s_;
+      auto move_back = [&k3s, &staging, name] { return k3s.RenameNoReplace(name, staging, name); };
       if (!g.replace) {
-        RDB_RETURN_IF_ERROR(staging.RenameNoReplace(g.group, *k3s_, g.group));
+        RDB_RETURN_IF_ERROR(staging.RenameNoReplace(name, k3s, name));
+        undo.Add(move_back);
         continue;
       }
-      RDB_ASSIGN_OR_RETURN(bool swapped, staging.Exchange(g.group, *k3s_, g.group));
-      if (swapped) continue;
-      const std::string old = std::string(kOldPrefix) + g.group;
-      RDB_RETURN_IF_ERROR(k3s_->Rename(g.group, staging, old));
+      RDB_ASSIGN_OR_RETURN(bool swapped, staging.Exchange(name, k3s, name));
+      if (swapped) {
+        undo.Add([&k3s, &staging, name]() -> Status {
+          RDB_ASSIGN_OR_RETURN(bool back, staging.Exchange(name, k3s, name));
+          if (back) return Status::Ok();
+          return Status::Io(JoinPath(k3s.path(), name) + ": cannot swap the old directory back");
+        });
+        continue;
+      }
+      const std::string old = std::string(kOldPrefix) + name;
+      RDB_RETURN_IF_ERROR(k3s.Rename(name, staging, old));
+      undo.Add([&k3s, &staging, name, old] { return staging.RenameNoReplace(old, k3s, name); });
       RDB_RETURN_IF_ERROR(staging.Sync());
-      Status s = staging.RenameNoReplace(g.group, *k3s_, g.group);
-      if (!s.ok()) {
-        (void)staging.RenameNoReplace(old, *k3s_, g.group);
-        return s;
-      }
+      RDB_RETURN_IF_ERROR(staging.RenameNoReplace(name, k3s, name));
+      undo.Add(move_back);
     } else {
+      Dir& staged = *g.staged;
+      Dir& final_dir = *g.final_dir;
       for (const PlannedFile* p : g.files) {
-        RDB_RETURN_IF_ERROR(g.staged->Rename(p->name, *g.final_dir, p->name));
+        const std::string& file = p->name;
+        RDB_RETURN_IF_ERROR(staged.Rename(file, final_dir, file));
+        if (g.kept.count(file) != 0) {
+          undo.Add([&staged, &final_dir, file] {
+            return staged.Rename(std::string(kOldPrefix) + file, final_dir, file);
+          });
+        } else {
+          undo.Add([&staged, &final_dir, file] {
+            return final_dir.RenameNoReplace(file, staged, file);
+          });
+        }
       }
-      RDB_RETURN_IF_ERROR(g.final_dir->Sync());
+      RDB_RETURN_IF_ERROR(final_dir.Sync());
     }
   }
   if (k3s_) RDB_RETURN_IF_ERROR(k3s_->Sync());
-  RDB_RETURN_IF_ERROR(PublishInstallers());
+  RDB_RETURN_IF_ERROR(PublishInstallers(undo));
   if (!versions_json_tmp_.empty()) {
-    RDB_RETURN_IF_ERROR(cache_.dir().Rename(versions_json_tmp_, cache_.dir(), "k3s-versions.json"));
-    std::erase(temp_files_, versions_json_tmp_);
+    RDB_RETURN_IF_ERROR(PlaceRootFile(cache_.dir(), versions_json_tmp_, "k3s-versions.json",
+                                      versions_json_kept_, undo));
   }
   if (!record_tmp_.empty()) {
-    RDB_RETURN_IF_ERROR(cache_.dir().Rename(record_tmp_, cache_.dir(), kStateFileName));
-    std::erase(temp_files_, record_tmp_);
+    RDB_RETURN_IF_ERROR(
+        PlaceRootFile(cache_.dir(), record_tmp_, std::string(kStateFileName), record_kept_, undo));
   }
   return cache_.dir().Sync();
 }
@@ -347,10 +466,21 @@ Result<InstallReport> Installer::Commit(const std::map<std::string, std::string>
   }
   std::vector<GroupCommit> groups;
   RDB_RETURN_IF_ERROR(Preflight(small_files, groups));
-  RDB_RETURN_IF_ERROR(Publish(groups));
+  UndoLog undo;
+  if (Status s = Publish(groups, undo); !s.ok()) {
+    // Before the groups (their directory handles) go; Rollback removes the rest.
+    if (Status u = undo.Run(); !u.ok()) {
+      return Status(s.code(),
+                    s.message() + "; undoing the install's renames failed: " + u.message());
+    }
+    return s;
+  }
   groups.clear();
   created_dirs_.clear();  // they hold committed files now
   k3s_created_ = false;
+  installers_created_ = false;
+  for (const auto& [dir, name] : kept_) (void)dir->Unlink(name);
+  kept_.clear();
   RDB_RETURN_IF_ERROR(RemoveStaging());
   kuberlr_lock_.reset();
   installers_lock_.reset();

@@ -154,20 +154,23 @@ Result<std::pair<Dir*, std::string>> Installer::StageInstaller(const PlannedFile
   return std::make_pair(installers_.get(), it->second);
 }
 
-Status Installer::PublishInstallers() {
+Status Installer::PublishInstallers(UndoLog& undo) {
   if (!installers_) return Status::Ok();
+  Dir& dir = *installers_;
   for (const auto& p : report_.plan) {
     if (p.action != FileAction::kWrite || p.dest != Destination::kInstallers) continue;
     RDB_ASSIGN_OR_RETURN(auto staged, StageInstaller(p));
-    if (installer_replaces_.count(p.name) != 0) {
-      RDB_RETURN_IF_ERROR(installers_->Rename(staged.second, *installers_, p.name));
+    const std::string name = p.name;
+    if (auto kept = installer_kept_.find(name); kept != installer_kept_.end()) {
+      RDB_RETURN_IF_ERROR(dir.Rename(staged.second, dir, name));
+      undo.Add([&dir, name, old = kept->second] { return dir.Rename(old, dir, name); });
     } else {
-      RDB_RETURN_IF_ERROR(installers_->RenameNoReplace(staged.second, *installers_, p.name));
+      RDB_RETURN_IF_ERROR(dir.RenameNoReplace(staged.second, dir, name));
+      undo.Add([&dir, name] { return dir.Unlink(name); });
     }
     installer_temps_.erase(p.name);
   }
-  installers_created_ = false;  // it holds committed files now
-  return installers_->Sync();
+  return dir.Sync();
 }
 
 void Installer::RollbackInstallers() {

@@ -8,8 +8,10 @@
 #include <unistd.h>
 #endif
 
+#include <cerrno>
 #include <filesystem>
 
+#include "common/rd/rd_installer.h"
 #include "tests/support/fault_fs.h"
 #include "tests/unpacker/unpack_fixture.h"
 
@@ -89,6 +91,51 @@ class InstallAtomicTest : public UnpackFixture {
     }
     EXPECT_GE(kills, 3);
   }
+
+  // Whichever rename fails, down to the install record's (the last of the commit), the
+  // destination is exactly as before: the renames before it are undone, replaced files come
+  // back (the POSIX side of InstallWin32Test.HeldOpenFileLeavesDestinationUnchanged, issue 17).
+  // Everything is replaced here: both version directories, the kubectl, an RD installer
+  // (--force), k3s-versions.json and the record.
+  void FailEveryRename(bool exchange) {
+    const std::string bundle = testsupport::AssembleBundle(testsupport::MakeBundleParts(
+        testsupport::WithFile(testsupport::MakeKitFiles(Spec()),
+                              testsupport::MakeInstallerFile("1.19.3", RdPlatform::kLinux)),
+        testsupport::DefaultTestKey()));
+    InstallCommand cmd = MakeInstallCommand(bundle_path_);
+    cmd.force = true;
+    auto populate = [&] {
+      std::filesystem::remove_all(home_);
+      PopulateHome();
+      PopulateOldVersions();
+      WriteFileOrDie(KuberlrDir() + "/linux-amd64/kubectl1.30.4", "old kubectl", 0755);
+      WriteFileOrDie(home_ + "/rancher-desktop-installers/rancher-desktop-linux-v1.19.3.zip",
+                     "old zip");
+      WriteFileOrDie(CacheDir() + "/rdbundle-installed.json", "an old record");
+    };
+    populate();
+    const Tree before = SnapshotTree(home_);
+    int renames = 0;
+    {
+      FaultFs fs(DefaultFs());
+      if (!exchange) fs.DisableExchange();
+      Status s = Install(bundle, cmd, fs);
+      ASSERT_TRUE(s.ok()) << s.message();
+      renames = fs.calls(FsOp::kRename);
+    }
+    ASSERT_GE(renames, 6);
+    for (int nth = 1; nth <= renames; ++nth) {
+      SCOPED_TRACE("rename " + std::to_string(nth) + " of " + std::to_string(renames));
+      populate();
+      FaultFs fs(DefaultFs());
+      if (!exchange) fs.DisableExchange();
+      fs.FailAt(FsOp::kRename, nth, EIO);
+      Status s = Install(bundle, cmd, fs);
+      EXPECT_EQ(s.code(), ErrorCode::kIo) << s.message();
+      EXPECT_EQ(s.message().find('\n'), std::string::npos) << s.message();
+      EXPECT_EQ(testsupport::DiffSnapshots(before, SnapshotTree(home_)), "");
+    }
+  }
 };
 
 TEST_F(InstallAtomicTest, KilledBetweenRenamesEveryVersionDirIsOldOrNew) { KillAtEveryRename(true); }
@@ -103,6 +150,10 @@ TEST_F(InstallAtomicTest, OtherFilesOfAReplacedVersionDirAreKept) {
   EXPECT_EQ(testsupport::ReadFileOrDie(home_ + "/" + kV1 + "/k3s-arm64"), "arm64 k3s kept");
   EXPECT_NE(testsupport::ReadFileOrDie(home_ + "/" + kV1 + "/k3s"), "old k3s of " + kV1);
 }
+
+TEST_F(InstallAtomicTest, FailedRenameUndoesTheCommit) { FailEveryRename(true); }
+
+TEST_F(InstallAtomicTest, FailedRenameUndoesTheCommitWithoutExchange) { FailEveryRename(false); }
 
 // A directory at k3s-versions.json (and a FIFO, item 8): refused before anything is placed.
 TEST_F(InstallAtomicTest, UnusableVersionsJsonFailsBeforeAnythingIsPlaced) {
