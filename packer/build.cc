@@ -114,7 +114,9 @@ Result<std::optional<SecretKey>> LoadKey(const Run& r) {
     if (password.has_value()) r.Note("decrypting the secret key " + path + " (scrypt: a few seconds)");
     return password;
   };
-  RDB_ASSIGN_OR_RETURN(SecretKey key, LoadSecretKey(r.fs, *r.o.secret_key, provider));
+  std::string warning;
+  RDB_ASSIGN_OR_RETURN(SecretKey key, LoadSecretKey(r.fs, *r.o.secret_key, provider, &warning));
+  if (!warning.empty()) r.Note("warning: " + warning);
   return std::optional<SecretKey>(std::move(key));
 }
 

@@ -72,7 +72,8 @@ Result<std::string> ReadRegularFileToString(Fs& fs, const std::string& path,
 Status WriteFileAtomic(Fs& fs, const std::string& path, std::string_view content,
                        std::uint32_t mode, IfExists if_exists) {
   const std::string dir = DirName(path);
-  RDB_ASSIGN_OR_RETURN(auto tmp, fs.CreateTemp(dir, ".rdbundle-tmp-"));
+  RDB_ASSIGN_OR_RETURN(auto tmp, (mode & 077) == 0 ? fs.CreatePrivateTemp(dir, ".rdbundle-tmp-")
+                                                   : fs.CreateTemp(dir, ".rdbundle-tmp-"));
   const std::string tmp_path = tmp->path();
   Status s = tmp->Append(content.data(), content.size());
   if (s.ok()) s = tmp->SetMode(mode);

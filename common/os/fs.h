@@ -42,6 +42,11 @@ class ReadableFile {
   // default). Past the end is not an error; the next Read returns 0.
   virtual Status Skip(std::uint64_t n);
   virtual const std::string& path() const = 0;
+  // For a secret: who besides its owner can read the file, as a message fragment that names
+  // them and the fix ("its group and others can read it (mode 0644; fix: chmod 600 'k')";
+  // Windows: from its DACL, read access for Everyone, Users or Authenticated Users). Empty
+  // when nobody else can, and for files without permissions (stdin, in memory: the default).
+  virtual Result<std::string> WhoElseCanRead() { return std::string(); }
 };
 
 class WritableFile {
@@ -164,6 +169,14 @@ class Fs {
   // Creates "<dir>/<prefix><random>" with O_CREAT|O_EXCL, mode 0600.
   virtual Result<std::unique_ptr<WritableFile>> CreateTemp(const std::string& dir,
                                                            std::string_view prefix) = 0;
+  // CreateTemp for a file that stays private (a secret key): on Windows created with a
+  // protected DACL granting only the current user (the analogue of mode 0600, which CreateTemp
+  // gives on POSIX, where SetMode opens it up later; Windows has no SetMode). The default is
+  // CreateTemp.
+  virtual Result<std::unique_ptr<WritableFile>> CreatePrivateTemp(const std::string& dir,
+                                                                  std::string_view prefix) {
+    return CreateTemp(dir, prefix);
+  }
   // Creates `path` with O_CREAT|O_EXCL and the given mode; fails if it exists.
   virtual Result<std::unique_ptr<WritableFile>> CreateNew(const std::string& path,
                                                           std::uint32_t mode) = 0;
@@ -218,7 +231,8 @@ Result<std::string> ReadRegularFileToString(Fs& fs, const std::string& path,
 // (RenameNoReplace: also when another writer creates it meanwhile).
 enum class IfExists { kReplace, kFail };
 // Temp file in the same directory, write, fsync, chmod, rename to `path`, fsync the
-// directory. Never leaves a partial file under `path`; removes the temp file on failure.
+// directory. Never leaves a partial file under `path`; removes the temp file on failure. A
+// `mode` without group or other bits (0600) makes it CreatePrivateTemp.
 Status WriteFileAtomic(Fs& fs, const std::string& path, std::string_view content,
                        std::uint32_t mode, IfExists if_exists = IfExists::kReplace);
 

@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "common/base/hex.h"
+#include "common/base/quote.h"
 #include "common/os/fs.h"
 #include "common/os/platform.h"
 
@@ -57,6 +58,18 @@ class PosixReadableFile final : public ReadableFile {
     return ReadableFile::Skip(n);  // a pipe
   }
   const std::string& path() const override { return path_; }
+  Result<std::string> WhoElseCanRead() override {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return Status::FromErrno(path_ + ": fstat", errno);
+    if ((st.st_mode & 044) == 0) return std::string();
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    const char* who = (st.st_mode & 004) == 0   ? "its group"
+                      : (st.st_mode & 040) == 0 ? "others"
+                                                : "its group and others";
+    return std::string(who) + " can read it (mode " + mode + "; fix: chmod 600 " +
+           QuoteForMessage(path_) + ")";
+  }
 
  private:
   int fd_;

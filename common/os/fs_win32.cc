@@ -9,6 +9,9 @@
 // Replacing a file that another process holds open (Rancher Desktop running, an antivirus
 // scan) fails with a sharing violation: Rename retries for kReplaceRetryMs, then says which
 // file and to close Rancher Desktop.
+#include <windows.h>
+// windows.h first: these need its types
+#include <aclapi.h>
 #include <fcntl.h>
 #include <io.h>
 #include <sodium.h>
@@ -16,6 +19,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <vector>
 
 #include "common/base/hex.h"
 #include "common/os/fs.h"
@@ -106,11 +110,57 @@ class Win32ReadableFile final : public ReadableFile {
     return static_cast<std::size_t>(got);
   }
   const std::string& path() const override { return path_; }
+  Result<std::string> WhoElseCanRead() override;
 
  private:
   Handle h_;
   std::string path_;
 };
+
+// The groups whose read access makes a secret readable by others, with their English names.
+struct WellKnownReader {
+  WELL_KNOWN_SID_TYPE type;
+  const char* name;
+};
+constexpr WellKnownReader kWellKnownReaders[] = {
+    {WinWorldSid, "Everyone"},
+    {WinBuiltinUsersSid, "BUILTIN\\Users"},
+    {WinAuthenticatedUserSid, "NT AUTHORITY\\Authenticated Users"},
+};
+
+// The DACL's ACEs that allow reading the data to one of kWellKnownReaders (ACEs that only
+// pass on to children are not the file's own). No DACL at all (FAT, or set so) is everyone.
+Result<std::string> Win32ReadableFile::WhoElseCanRead() {
+  PACL dacl = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  const DWORD rc = ::GetSecurityInfo(h_.get(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr,
+                                     nullptr, &dacl, nullptr, &sd);
+  if (rc != ERROR_SUCCESS) return FromWinError(path_ + ": read its access control list", rc);
+  std::string who;
+  if (dacl == nullptr) {
+    who = "everyone (it has no access control list)";
+  } else {
+    for (DWORD i = 0; i < dacl->AceCount; ++i) {
+      void* ace = nullptr;
+      if (!::GetAce(dacl, i, &ace)) continue;
+      const auto* header = static_cast<const ACE_HEADER*>(ace);
+      if (header->AceType != ACCESS_ALLOWED_ACE_TYPE || (header->AceFlags & INHERIT_ONLY_ACE)) {
+        continue;
+      }
+      auto* allowed = static_cast<ACCESS_ALLOWED_ACE*>(ace);
+      if ((allowed->Mask & (FILE_READ_DATA | GENERIC_READ | GENERIC_ALL)) == 0) continue;
+      for (const WellKnownReader& r : kWellKnownReaders) {
+        if (::IsWellKnownSid(&allowed->SidStart, r.type) && who.find(r.name) == std::string::npos) {
+          who += (who.empty() ? "" : ", ") + std::string(r.name);
+        }
+      }
+    }
+  }
+  ::LocalFree(sd);
+  if (who.empty()) return who;
+  return who + " can read it (its access control list; fix: icacls \"" + path_ +
+         "\" /inheritance:r /grant:r \"%USERNAME%:F\")";
+}
 
 class Win32WritableFile final : public WritableFile {
  public:
@@ -191,20 +241,64 @@ Result<std::unique_ptr<ReadableFile>> OpenRegularFile(const std::string& path, b
   return std::unique_ptr<ReadableFile>(new Win32ReadableFile(std::move(h), path));
 }
 
-Result<std::unique_ptr<WritableFile>> CreateFileNew(const std::string& path) {
+// A security descriptor whose protected DACL (no ACE inherited from the directory applies)
+// has one ACE: the current user (the process token's), full access. The analogue of mode 0600.
+class OwnerOnlySecurity {
+ public:
+  Status Init(const std::string& path) {
+    HANDLE raw = nullptr;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw)) {
+      return FromWinError(path + ": the current user", ::GetLastError());
+    }
+    Handle token(raw);
+    DWORD n = 0;
+    (void)::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &n);
+    user_.resize(n / sizeof(std::uint64_t) + 1);
+    if (!::GetTokenInformation(token.get(), TokenUser, user_.data(),
+                               static_cast<DWORD>(user_.size() * sizeof(std::uint64_t)), &n)) {
+      return FromWinError(path + ": the current user", ::GetLastError());
+    }
+    PSID sid = reinterpret_cast<TOKEN_USER*>(user_.data())->User.Sid;
+    const DWORD acl_bytes = sizeof(ACL) + sizeof(ACCESS_ALLOWED_ACE) + ::GetLengthSid(sid);
+    acl_.resize(acl_bytes / sizeof(std::uint64_t) + 1);
+    auto* acl = reinterpret_cast<PACL>(acl_.data());
+    if (!::InitializeAcl(acl, acl_bytes, ACL_REVISION) ||
+        !::AddAccessAllowedAce(acl, ACL_REVISION, FILE_ALL_ACCESS, sid) ||
+        !::InitializeSecurityDescriptor(&sd_, SECURITY_DESCRIPTOR_REVISION) ||
+        !::SetSecurityDescriptorDacl(&sd_, TRUE, acl, FALSE) ||
+        !::SetSecurityDescriptorControl(&sd_, SE_DACL_PROTECTED, SE_DACL_PROTECTED)) {
+      return FromWinError(path + ": owner-only access control list", ::GetLastError());
+    }
+    attributes_.nLength = sizeof attributes_;
+    attributes_.lpSecurityDescriptor = &sd_;
+    attributes_.bInheritHandle = FALSE;
+    return Status::Ok();
+  }
+  SECURITY_ATTRIBUTES* attributes() { return &attributes_; }
+
+ private:
+  std::vector<std::uint64_t> user_;  // TOKEN_USER (8-byte aligned)
+  std::vector<std::uint64_t> acl_;
+  SECURITY_DESCRIPTOR sd_{};
+  SECURITY_ATTRIBUTES attributes_{};
+};
+
+// `security`: nullptr for the directory's inherited ACL.
+Result<std::unique_ptr<WritableFile>> CreateFileNew(const std::string& path,
+                                                    SECURITY_ATTRIBUTES* security = nullptr) {
   Handle h(::CreateFileW(LongPath(path).c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE,
-                         nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr));
+                         security, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr));
   if (!h.valid()) return FromWinError(path, ::GetLastError());
   return std::unique_ptr<WritableFile>(new Win32WritableFile(std::move(h), path));
 }
 
-Result<std::unique_ptr<WritableFile>> CreateTempIn(const std::string& dir,
-                                                   std::string_view prefix) {
+Result<std::unique_ptr<WritableFile>> CreateTempIn(const std::string& dir, std::string_view prefix,
+                                                   SECURITY_ATTRIBUTES* security = nullptr) {
   for (int attempt = 0; attempt < 16; ++attempt) {
     std::uint8_t rnd[6];
     randombytes_buf(rnd, sizeof rnd);
     const std::string path = JoinPath(dir, std::string(prefix) + HexEncode(rnd));
-    auto f = CreateFileNew(path);
+    auto f = CreateFileNew(path, security);
     if (f.has_value()) return f;
     const DWORD err = ::GetLastError();
     if (err != ERROR_FILE_EXISTS && err != ERROR_ALREADY_EXISTS) {
@@ -473,6 +567,13 @@ class Win32Fs final : public Fs {
   Result<std::unique_ptr<WritableFile>> CreateTemp(const std::string& dir,
                                                    std::string_view prefix) override {
     return CreateTempIn(dir, prefix);
+  }
+
+  Result<std::unique_ptr<WritableFile>> CreatePrivateTemp(const std::string& dir,
+                                                          std::string_view prefix) override {
+    OwnerOnlySecurity security;
+    RDB_RETURN_IF_ERROR(security.Init(dir));
+    return CreateTempIn(dir, prefix, security.attributes());
   }
 
   Result<std::unique_ptr<WritableFile>> CreateNew(const std::string& path,

@@ -322,7 +322,18 @@ Result<SecretKey> DecryptSecretKey(const ParsedSecretKeyFile& parsed,
                                           keynum.data() + kSkOff, SecretKey::kBytes));
 }
 
-Result<SecretKey> LoadSecretKey(Fs& fs, const std::string& path, const PasswordProvider& password) {
+Result<SecretKey> LoadSecretKey(Fs& fs, const std::string& path, const PasswordProvider& password,
+                                std::string* warning) {
+  if (warning != nullptr) {
+    RDB_ASSIGN_OR_RETURN(auto file, fs.OpenRegular(path));
+    RDB_ASSIGN_OR_RETURN(std::string who, file->WhoElseCanRead());
+    warning->clear();
+    if (!who.empty()) {
+      *warning = path + ": secret key: " + who +
+                 "; anyone who reads it can sign bundles as you (an encrypted one after "
+                 "guessing its password)";
+    }
+  }
   RDB_ASSIGN_OR_RETURN(std::string text, minisign_internal::ReadKeyFile(fs, path, kKind));
   auto parsed = ParseSecretKeyFile(text, path);
   sodium_memzero(text.data(), text.size());  // an unencrypted key is plaintext

@@ -127,8 +127,12 @@ Result<SecretKey> DecryptSecretKey(const ParsedSecretKeyFile& parsed,
 // returned string is wiped by the caller after use.
 using PasswordProvider = std::function<Result<std::string>()>;
 
-// Reads `path` (at most kMaxKeyFileBytes), parses and decrypts it.
-Result<SecretKey> LoadSecretKey(Fs& fs, const std::string& path, const PasswordProvider& password);
+// Reads `path` (at most kMaxKeyFileBytes), parses and decrypts it. `warning`, when given, is
+// set when others can read the file (mode 0644, or on Windows a DACL that lets Everyone or
+// Users read it): "<path>: secret key: <who> can read it (...; fix: ...)". Only a warning, as
+// minisign has none: a key carried on a FAT stick has no permissions to fix.
+Result<SecretKey> LoadSecretKey(Fs& fs, const std::string& path, const PasswordProvider& password,
+                                std::string* warning = nullptr);
 
 // A prehashed ("ED") minisign signature of `message`: Ed25519 over BLAKE2b-512(message), and
 // the global signature over sig | trusted_comment. The comments must pass

@@ -372,6 +372,33 @@ TEST(SigningTest, LoadSecretKeyAsksForAPasswordOnlyWhenEncrypted) {
             ErrorCode::kNotFound);
 }
 
+// A secret key others can read loads with a warning that says who and how to fix it (on
+// Windows from its DACL: signing_win32_test.cc); keygen's 0600 key has none.
+TEST(SigningTest, LoadSecretKeyWarnsWhenOthersCanRead) {
+  TempDir dir;
+  const std::string path = dir.Write("k.key", kMinisignUnencryptedKey);
+  std::string warning = "stale";
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  ASSERT_TRUE(LoadSecretKey(DefaultFs(), path, nullptr, &warning).has_value());
+  EXPECT_EQ(warning, "");
+  const std::string tail =
+      "; anyone who reads it can sign bundles as you (an encrypted one after guessing its "
+      "password)";
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  ASSERT_TRUE(LoadSecretKey(DefaultFs(), path, nullptr, &warning).has_value());
+  auto expected = [&](const std::string& who, const std::string& mode) {
+    return path + ": secret key: " + who + " can read it (mode " + mode + "; fix: chmod 600 \"" +
+           path + "\")" + tail;
+  };
+  EXPECT_EQ(warning, expected("its group and others", "0644"));
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  ASSERT_TRUE(LoadSecretKey(DefaultFs(), path, nullptr, &warning).has_value());
+  EXPECT_EQ(warning, expected("its group", "0640"));
+  ASSERT_EQ(::chmod(path.c_str(), 0604), 0);
+  ASSERT_TRUE(LoadSecretKey(DefaultFs(), path, nullptr, &warning).has_value());
+  EXPECT_EQ(warning, expected("others", "0604"));
+}
+
 // ---- packer: keygen and password reading ---------------------------------------------------
 // (They live here because they are thin layers over the signing code above.)
 
