@@ -4,10 +4,10 @@
 #include <cctype>
 
 #include "common/format/json_strict.h"
+#include "common/format/paths.h"
 #include "common/rd/kuberlr.h"
 #include "common/rd/skew.h"
 #include "unpacker/coverage.h"
-
 
 namespace rdbundle::unpacker::doctor_internal {
 namespace {
@@ -23,6 +23,23 @@ std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+// The fix command that renames `from` to `to`: on Windows (cmd and PowerShell both have
+// "move"), with backslashes and double quotes; elsewhere a POSIX shell's mv.
+std::string MoveFix(const std::string& from, const std::string& to) {
+  if (HostOs() != TargetOs::kWindows) return "mv " + ShellQuote(from) + " " + ShellQuote(to);
+  auto quoted = [](std::string p) {
+    std::replace(p.begin(), p.end(), '/', '\\');
+    return "\"" + p + "\"";
+  };
+  return "move " + quoted(from) + " " + quoted(to);
+}
+
+// Whether doctor sees POSIX modes: not for a Windows target (its files have none), and not
+// from Windows itself (Win32 shows no execute bit, even for a Linux home on a shared disk).
+bool ModesVisible(TargetOs target) {
+  return target != TargetOs::kWindows && HostOs() != TargetOs::kWindows;
 }
 
 // "darwin-aarch64" -> darwin/arm64: a platform spelled with a non-Go arch name, which kuberlr
@@ -79,8 +96,7 @@ struct Renamable {
 void CheckCountedKubectl(Doctor& d, const std::string& path, const std::string& name,
                          const KubectlVersion& v, const FileInfo& info) {
   const TargetOs os = d.dest().os;
-  if (os != TargetOs::kWindows && info.type == FileInfo::Type::kRegular &&
-      (info.mode & 0111) == 0) {
+  if (ModesVisible(os) && info.type == FileInfo::Type::kRegular && (info.mode & 0111) == 0) {
     char mode[16];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.mode & 07777));
     return d.Add("kubectl-file", name, CheckStatus::kFail,
@@ -93,7 +109,7 @@ void CheckCountedKubectl(Doctor& d, const std::string& path, const std::string& 
   }
   if (info.type == FileInfo::Type::kSymlink) {
     msg += " (a symlink; its target is not checked)";
-  } else if (os != TargetOs::kWindows) {
+  } else if (ModesVisible(os)) {
     msg += ", executable";
   }
   d.Add("kubectl-file", name, CheckStatus::kOk, msg);
@@ -127,7 +143,7 @@ void CheckKubectlFile(Doctor& d, std::vector<Renamable>& renamable, const std::s
   }
   // Only a name kuberlr does not count reaches here ("kubectlv1.30.4"): never canonical.
   const std::string canonical = KubectlFileName(k.version->ToString(), os);
-  const std::string mv = "mv " + ShellQuote(path) + " " + ShellQuote(JoinPath(dir, canonical));
+  const std::string mv = MoveFix(path, JoinPath(dir, canonical));
   d.Add("kubectl-file", name, CheckStatus::kFail,
         path + ": wrong name (" + (k.problems.empty() ? "spelling" : Join(k.problems, ", ")) +
             "), expected " + canonical + ": kuberlr ignores it",
@@ -164,7 +180,7 @@ void CheckOtherPlatformDir(Doctor& d, std::vector<Renamable>& renamable, const s
   const std::string right_path = JoinPath(root, right);
   const std::string fix = d.fs.Stat(right_path).has_value()
                               ? "move its kubectl files into " + right_path
-                              : "mv " + ShellQuote(path) + " " + ShellQuote(right_path);
+                              : MoveFix(path, right_path);
   const bool ours = right == target;
   d.Add("kuberlr-dir", name, ours ? CheckStatus::kFail : CheckStatus::kWarn,
         path + ": wrong name: kuberlr reads " + right + " (Go's GOARCH), never " + name, fix);

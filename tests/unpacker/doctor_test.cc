@@ -10,6 +10,7 @@
 #include <unistd.h>
 #endif
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -107,13 +108,32 @@ class DoctorTest : public ::testing::Test {
     EXPECT_EQ((*j)["schemaVersion"], 1) << json_;  // docs/json.md (issue 18 item 7)
     std::string lines;
     for (const auto& item : (*j)["checks"]) {
+      std::string message = item["message"].get<std::string>();
+      std::string fix = item.contains("fix") ? item["fix"].get<std::string>() : "";
+#if defined(_WIN32)
+      NormalizeWin32(item, message, fix);
+#endif
       lines += item["status"].get<std::string>() + " " + item["check"].get<std::string>() + " " +
-               item["subject"].get<std::string>() + ": " + item["message"].get<std::string>() +
-               "\n";
-      if (item.contains("fix")) lines += "    fix: " + item["fix"].get<std::string>() + "\n";
+               item["subject"].get<std::string>() + ": " + message + "\n";
+      if (!fix.empty()) lines += "    fix: " + fix + "\n";
     }
     return Replace(lines, home_, "~");
   }
+#if defined(_WIN32)
+  // Doctor on Windows (Win32FixesAndModes below shows the forms): Win32 shows no execute bit,
+  // so a kubectl of a POSIX target is not called ", executable"; a rename's fix is cmd's
+  // `move "C:\..." "C:\..."`. Back to the POSIX forms the expectations are written in.
+  void NormalizeWin32(const Json& item, std::string& message, std::string& fix) const {
+    if (cmd_.dest.os != TargetOs::kWindows && item["status"] == "ok" &&
+        item["check"] == "kubectl-file" && message.find("(a symlink") == std::string::npos) {
+      message += ", executable";
+    }
+    if (fix.starts_with("move \"")) {
+      std::replace(fix.begin(), fix.end(), '\\', '/');
+      fix = "mv " + Replace(fix.substr(5), "\"", "");
+    }
+  }
+#endif
   std::string RunText() {
     cmd_.json = false;
     return Replace(RunToString(), home_, "~");
@@ -810,6 +830,52 @@ TEST_F(DoctorHostTest, CountedWhenOptionsNameThisMachine) {
 }
 
 #endif  // !_WIN32
+
+#if defined(_WIN32)
+// ---- doctor on Windows (issue 17) ---------------------------------------------------------------
+
+// The item of the last run with `check` and `subject` (null when there is none).
+Json ItemOf(const std::string& json, const std::string& check, const std::string& subject) {
+  auto j = ParseJsonStrict(json, "doctor output", 1u << 20);
+  if (!j.has_value()) return nullptr;
+  for (const auto& item : (*j)["checks"]) {
+    if (item["check"] == check && item["subject"] == subject) return item;
+  }
+  return nullptr;
+}
+
+// A rename's fix is cmd's (and PowerShell's) `move`, with backslashes and double quotes; no
+// execute bit is checked or claimed for a POSIX target's kubectl (Win32 shows none); kuberlr's
+// system directory is never counted for a Windows target.
+TEST_F(DoctorTest, Win32FixesAndModes) {
+  Target(TargetOs::kDarwin, Arch::kArm64);
+  AddK3s("v1.30.4+k3s1");
+  WriteVersions(R"({"cacheVersion":2,"versions":["v1.30.4+k3s1"],"channels":{"stable":"1.30.4"}})");
+  AddKubectl("darwin-aarch64", "kubectl1.30.4");
+  Run();
+  std::string home = home_;
+  std::replace(home.begin(), home.end(), '/', '\\');
+  const Json dir = ItemOf(json_, "kuberlr-dir", "darwin-aarch64");
+  ASSERT_FALSE(dir.is_null()) << json_;
+  EXPECT_EQ(dir["fix"], "move \"" + home + "\\.kuberlr\\darwin-aarch64\" \"" + home +
+                            "\\.kuberlr\\darwin-arm64\"");
+
+  Target(TargetOs::kLinux, Arch::kAmd64);
+  MakeHealthy();
+  AddKubectl("linux-amd64", "kubectl1.30.4", 0644);
+  Run();
+  const Json kubectl = ItemOf(json_, "kubectl-file", "kubectl1.30.4");
+  ASSERT_FALSE(kubectl.is_null()) << json_;
+  EXPECT_EQ(kubectl["status"], "ok");
+  EXPECT_EQ(kubectl["message"], Kuberlr() + "/linux-amd64/kubectl1.30.4: kubectl 1.30.4");
+  EXPECT_TRUE(status_.ok()) << json_;
+
+  Destinations host = Dest();
+  host.os = TargetOs::kWindows;
+  host.is_host = true;
+  EXPECT_FALSE(CountsSystemKubectls(host));
+}
+#endif
 
 // ---- the suggestion shared with `install` (coverage.h) ------------------------------------------
 
