@@ -12,6 +12,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
   --kubectl 1.30.4/windows/amd64 --kubectl 1.31.1/windows/amd64 >/dev/null
 "$native/rdbundle-pack" keygen -W -p "$work/k.pub" -s "$work/k.key" >/dev/null
 "$native/rdbundle-pack" build --from "$work/kit" -s "$work/k.key" -o "$work/kit.rdbundle" >/dev/null
+mkdir "$work/linux-home" "$work/windows-home"  # --home names an existing home
 "$native/rdbundle-unpack" install "$work/kit.rdbundle" -p "$work/k.pub" --target-os windows \
   --home "$work/linux-home" >/dev/null
 "$HERE/wine.sh" "$win/rdbundle-unpack.exe" install "$work/kit.rdbundle" -p "$work/k.pub" \
