@@ -11,7 +11,9 @@
 #include "common/base/quote.h"
 #include "common/base/strings.h"
 #include "common/cli/console.h"
+#include "common/os/fs.h"
 #include "common/os/platform.h"
+#include "common/rd/layout.h"
 #include "rdbundle/version_info.h"
 
 namespace rdbundle::packer {
@@ -236,7 +238,11 @@ void SetOptions(CURL* c, const HttpOptions& o, const std::string& url, Exchange&
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &ex);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  if (o.ca_bundle) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_bundle->c_str());
+  if (o.ca_bundle) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_bundle->c_str());
+  } else if (o.system_ca_bundle) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, o.system_ca_bundle->c_str());
+  }
   if (o.insecure) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -277,6 +283,33 @@ std::string CurlReason(CURLcode rc, const Exchange& ex, bool https) {
 }  // namespace
 
 HttpOptions::HttpOptions() : user_agent(std::string("rdbundle-pack/") + RDBUNDLE_VERSION) {}
+
+std::optional<std::string> SystemCaBundle(
+    const std::function<std::optional<std::string>(const char*)>& getenv,
+    const std::function<bool(const std::string&)>& exists) {
+#if defined(_WIN32)
+  (void)getenv;
+  (void)exists;
+  return std::nullopt;
+#else
+  for (const char* var : {"SSL_CERT_FILE", "SSL_CERT_DIR"}) {
+    if (auto v = getenv(var); v && !v->empty()) return std::nullopt;
+  }
+  for (const char* f : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                        "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"}) {
+    if (exists(f)) return std::string(f);
+  }
+  return std::nullopt;
+#endif
+}
+
+std::optional<std::string> SystemCaBundle() {
+  return SystemCaBundle(GetEnvReal, [](const std::string& path) {
+    auto info = DefaultFs().Stat(path);
+    return info.has_value() && (info->type == FileInfo::Type::kRegular ||
+                         info->type == FileInfo::Type::kSymlink);
+  });
+}
 
 std::string HttpResponse::Header(std::string_view lower_name) const {
   for (const auto& [name, value] : headers) {

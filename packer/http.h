@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ inline constexpr std::size_t kMaxErrorBodyKept = 4096;
 struct HttpOptions {
   std::string user_agent;                 // default "rdbundle-pack/<version>"
   std::optional<std::string> ca_bundle;   // --ca-bundle FILE (PEM), for internal mirrors
+  // The system's CA bundle when there is no --ca-bundle (SystemCaBundle); libcurl's own
+  // default otherwise.
+  std::optional<std::string> system_ca_bundle;
   bool insecure = false;                  // --insecure: no TLS verification
   int connect_timeout_s = 30;
   int stall_timeout_s = 60;
@@ -50,6 +54,19 @@ struct HttpOptions {
 
   HttpOptions();
 };
+
+// The system's CA bundle for TLS without --ca-bundle: the first of the usual PEM bundle files
+// that exists, on the OS running us: /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu,
+// Alpine, Arch), /etc/pki/tls/certs/ca-bundle.crt (RHEL, Fedora), /etc/ssl/ca-bundle.pem
+// (SUSE), /etc/ssl/cert.pem (macOS, Alpine, BSDs). The static release binaries carry an
+// OpenSSL whose compiled-in defaults fit only some of these systems (tools/cross/README.md).
+// nullopt on Windows (Schannel uses the Windows store), when $SSL_CERT_FILE or $SSL_CERT_DIR
+// chooses (OpenSSL reads them), or when none exists (libcurl's default then).
+// `exists` tells whether a path names a file (or a symlink to one: the bundles usually are).
+std::optional<std::string> SystemCaBundle(
+    const std::function<std::optional<std::string>(const char*)>& getenv,
+    const std::function<bool(const std::string&)>& exists);
+std::optional<std::string> SystemCaBundle();
 
 // How one request ended (after redirects). Network failures are described here, not as a
 // Status, so that the caller decides whether to retry.

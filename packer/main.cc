@@ -311,6 +311,7 @@ Result<int> IntOption(const ParsedArgs& a, const char* name, int lo, int hi, int
 Result<HttpOptions> GetHttpOptions(const ParsedArgs& a, const char* insecure_risk) {
   HttpOptions h;
   h.ca_bundle = a.Get("ca-bundle");
+  if (!h.ca_bundle) h.system_ca_bundle = SystemCaBundle();
   h.insecure = a.Has("insecure");
   RDB_ASSIGN_OR_RETURN(int retries, IntOption(a, "retries", 0, 20, h.attempts - 1));
   h.attempts = retries + 1;
