@@ -203,11 +203,12 @@ def main():
     for t, path in tools.items():
         if not os.access(path, os.X_OK):
             sys.exit("bench: %s is missing (build first: ./dev build)" % path)
+    tools["rdbundle-sha256-speed"] = os.path.join(build, "rdbundle-sha256-speed")
     static = None
     if a.static:
         static = {t: os.path.join(os.path.abspath(a.static), t)
-                  for t in ("rdbundle-pack", "rdbundle-unpack")}
-        for path in static.values():
+                  for t in ("rdbundle-pack", "rdbundle-unpack", "rdbundle-sha256-speed")}
+        for path in (static["rdbundle-pack"], static["rdbundle-unpack"]):
             if not os.access(path, os.X_OK):
                 sys.exit("bench: %s is missing (build first: ./dev static)" % path)
     if not os.access("/usr/bin/time", os.X_OK):
@@ -217,6 +218,8 @@ def main():
             sys.exit("bench: %s is not installed (./dev setup installs it)" % t)
     eatmydata = None if a.no_eatmydata else shutil.which("eatmydata")
     perf = shutil.which("perf") if a.profile else None
+    # the allocator/copy profile of install (static beside dynamic) needs perf, not --profile
+    perf_alloc = shutil.which("perf") if static and not a.smoke and "install" in groups else None
     if a.profile and perf is None:
         sys.exit("bench: --profile needs perf (apt-get install linux-perf)")
     chrt = shutil.which("chrt") if a.realtime else None
@@ -385,6 +388,15 @@ def main():
         else:
             r.inputs = "cat %s >/dev/null" % q(bundle)
 
+    # ---- SHA-256 of the project's own Sha256, per build (untimed by the rows) --------------------
+    sha = {"cpu_sha_extensions": cpu_has_sha()}
+    mib = 16 if a.smoke else 2048
+    for name, path in (("dynamic", tools["rdbundle-sha256-speed"]),
+                       ("static", static["rdbundle-sha256-speed"] if static else None)):
+        if path and os.access(path, os.X_OK):
+            sha[name] = sha256_speed(path, mib)
+            log("SHA-256 %s: %.2f GB/s per CPU second" % (name, sha[name]["gb_per_s"]))
+
     # ---- measure ---------------------------------------------------------------------------------
     cache_mode = "cold (page cache dropped before every run)" if a.drop_caches else \
         "warm (each row's inputs read right before each run)"
@@ -417,6 +429,10 @@ def main():
     profiles = {}
     if perf:
         profiles = profile_rows(perf, [r for r in rows if r.id == "ours"], work)
+    alloc = {}
+    if perf_alloc:
+        alloc = alloc_copy_share(perf_alloc, [r for r in rows if r.key() in (
+            "install.ours", "install.static")], work)
 
     # ---- report ------------------------------------------------------------------------------------
     by = {r.key(): r for r in rows}
@@ -477,15 +493,69 @@ def main():
                    "bundle_bytes": bundle_bytes, "tar_zstd_bytes": plain_bytes,
                    "bundle_vs_tar_zstd": round(bundle_bytes / plain_bytes, 5)},
         "rows": [r.summary() for r in rows], "comparisons": comparisons, "profiles": profiles,
+        "sha256": sha, "alloc_copy": alloc,
     }
     with open(out_json, "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
-    print_report(result, rows, comparisons, profiles)
+    print_report(result, rows, comparisons, profiles, sha, alloc)
     print("\nresults: %s" % out_json)
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def cpu_has_sha():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return "sha_ni" in line.split()
+    except OSError:
+        pass
+    return None
+
+
+def sha256_speed(path, mib):
+    """rdbundle-sha256-speed of one build: {gb_per_s (per CPU second), cpu_s, wall_s, mib}."""
+    out = subprocess.run([path, str(mib)], check=True, capture_output=True, text=True).stdout
+    w = out.split()
+    return {"gb_per_s": float(w[1]), "mib": int(w[3]), "cpu_s": float(w[5]),
+            "wall_s": float(w[7])}
+
+
+# Symbols of the allocator and of memcpy/memmove/memset in musl (mallocng) and glibc.
+ALLOC_COPY = re.compile(r"^(__libc_)?(malloc|free|calloc|realloc|aligned_alloc|posix_memalign|"
+                        r"memalign)(_impl)?$|^(__)?mem(cpy|move|set)|^_int_(malloc|free|realloc)|"
+                        r"^(alloc_slot|alloc_group|alloc_meta|enframe|get_meta|get_stride|"
+                        r"nontrivial_free|try_avail|malloc_consolidate|unlink_chunk|tcache_|"
+                        r"__malloc_|cfree|_int_memalign|sysmalloc)")
+
+
+def alloc_copy_share(perf, rows, work):
+    """perf record (cpu-clock) of each row once; returns {row: {"percent": share of the row's
+    CPU samples in malloc/free/memcpy/memmove/memset and the allocator's internals, "top":
+    [(percent, symbol)]}}: what musl's allocator and copies cost beside glibc's."""
+    out = {}
+    for r in rows:
+        if r.setup:
+            sh(r.setup)
+        sh("sync")
+        sh(r.inputs)
+        data = os.path.join(work, "perf-alloc-%s.data" % r.id)
+        sh("%s record -q -e cpu-clock -F 999 -o %s -- bash -c %s >/dev/null 2>&1" % (
+            perf, q(data), q(r.cmd)))
+        rep = subprocess.run([perf, "report", "-i", data, "--no-children", "-s", "sym",
+                              "-g", "none", "--stdio"], capture_output=True, text=True).stdout
+        total, top = 0.0, []
+        for line in rep.splitlines():
+            m = re.match(r"\s*([0-9.]+)%\s+\[[.kK]\]\s+(\S+)", line)
+            if m and ALLOC_COPY.search(m.group(2)):
+                total += float(m.group(1))
+                top.append([float(m.group(1)), m.group(2)])
+        out[r.key()] = {"percent": round(total, 2), "top": top[:6]}
+        log("allocator and copies in %s: %.1f%% of CPU samples" % (r.key(), total))
+    return out
 
 
 def profile_rows(perf, rows, work):
@@ -538,7 +608,7 @@ def tool_version(t):
         return "?"
 
 
-def print_report(res, rows, comparisons, profiles):
+def print_report(res, rows, comparisons, profiles, sha, alloc):
     c, h = res["corpus"], res["host"]
     print()
     print("rdbundle bench  %s" % res["date"])
@@ -580,6 +650,28 @@ def print_report(res, rows, comparisons, profiles):
     print("%-44s %9.4f      target <= 1.01: %s" % (
         "bundle size / tar | zstd size", c["bundle_vs_tar_zstd"],
         "met" if c["bundle_vs_tar_zstd"] <= 1.01 else "MISSED"))
+    print()
+    ext = sha.get("cpu_sha_extensions")
+    for name in ("dynamic", "static"):
+        if name in sha:
+            x = sha[name]
+            tgt = ""
+            if name == "static":
+                tgt = "  target >= 1 GB/s with SHA extensions: %s" % (
+                    ("met" if x["gb_per_s"] >= 1.0 else "MISSED") if ext else
+                    "n/a (this CPU has no SHA extensions)")
+            print("%-44s %8.2f GB/s per CPU second (%d MiB, one thread)%s" % (
+                "SHA-256 " + name + " (rdbundle-sha256-speed)", x["gb_per_s"], x["mib"], tgt))
+    if alloc:
+        for rid, x in alloc.items():
+            print("%-44s %8.1f%% of CPU samples: %s" % (
+                "malloc/free/memcpy in " + rid, x["percent"],
+                ", ".join("%s %.1f%%" % (s, p) for p, s in x["top"]) or "-"))
+        if "install.static" in alloc and "install.ours" in alloc:
+            d = alloc["install.static"]["percent"] - alloc["install.ours"]["percent"]
+            print("%-44s %8.1f%% (points of CPU; the throughput cost is install.static / "
+                  "install.ours above)  target <= 5%%: %s" % (
+                      "musl allocator+copies beyond glibc's", d, "met" if d <= 5 else "MISSED"))
     for rid, lines in profiles.items():
         print()
         by_thread = {}
