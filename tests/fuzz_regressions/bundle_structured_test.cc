@@ -45,6 +45,9 @@ TEST_F(FuzzRegressionBundleStructured, RollbackRemovesEveryDirectoryItCreated) {
 // serialize to the same key, a duplicate the strict parser rejects. Fixed in
 // SerializeInstallState: such paths are left out of the record (rewritten on reinstall).
 TEST_F(FuzzRegressionBundleStructured, InstallIntoNonUtf8HomeSucceedsTwice) {
+#if defined(_WIN32)
+  GTEST_SKIP() << "Windows names are UTF-16: a name that is not UTF-8 cannot exist there";
+#endif
   home_ = tmp_.Sub("j\xfcrgen");
   ASSERT_TRUE(std::filesystem::create_directory(home_));  // install refuses a missing --home
   const std::string bundle = testsupport::MakeValidBundle();

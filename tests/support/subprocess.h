@@ -35,8 +35,8 @@ struct SubprocessOptions {
 struct SubprocessResult {
   int exit_code = -1;   // the exit status, or -1 when killed by a signal
   int term_signal = 0;  // the signal that killed it, or 0
-  std::string out;      // everything written to stdout
-  std::string err;      // everything written to stderr
+  std::string out;      // everything written to stdout (Windows: CRLF read back as LF)
+  std::string err;      // everything written to stderr (Windows: CRLF read back as LF)
   // For assertion messages: "exit 4, stderr: ...".
   std::string Describe() const;
 };

@@ -72,6 +72,17 @@ void Drain(HANDLE pipe, std::string* into) {
   ::CloseHandle(pipe);
 }
 
+// The C runtime writes text streams with CRLF line ends on Windows: read back as "\n", so
+// that the tests compare lines as on POSIX.
+void ToLf(std::string* s) {
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < s->size(); ++r) {
+    if ((*s)[r] == '\r' && r + 1 < s->size() && (*s)[r + 1] == '\n') continue;
+    (*s)[w++] = (*s)[r];
+  }
+  s->resize(w);
+}
+
 void Feed(HANDLE pipe, std::string input) {
   std::size_t written = 0;
   while (written < input.size()) {
@@ -152,6 +163,8 @@ SubprocessResult Subprocess::Wait() {
   if (waited_) return result_;
   ::WaitForSingleObject(process_, INFINITE);
   for (std::thread& t : pumps_) t.join();
+  ToLf(&result_.out);
+  ToLf(&result_.err);
   DWORD code = 0;
   ::GetExitCodeProcess(process_, &code);
   ::CloseHandle(process_);

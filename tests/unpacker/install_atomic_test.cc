@@ -138,7 +138,14 @@ class InstallAtomicTest : public UnpackFixture {
   }
 };
 
-TEST_F(InstallAtomicTest, KilledBetweenRenamesEveryVersionDirIsOldOrNew) { KillAtEveryRename(true); }
+TEST_F(InstallAtomicTest, KilledBetweenRenamesEveryVersionDirIsOldOrNew) {
+#if defined(_WIN32)
+  GTEST_SKIP() << "no atomic exchange of directories on Windows (Dir::Exchange says so): there "
+                  "the journal completes a killed replacement on the next run "
+                  "(WithoutExchangeTheJournalIsCompletedByTheNextRun)";
+#endif
+  KillAtEveryRename(true);
+}
 
 TEST_F(InstallAtomicTest, WithoutExchangeTheJournalIsCompletedByTheNextRun) {
   KillAtEveryRename(false);

@@ -51,6 +51,13 @@ class UnpackCli : public UnpackFixture {
   }
 };
 
+// The OS layer's reason for a missing file (fs_posix.cc: strerror; fs_win32.cc its own).
+#if defined(_WIN32)
+const std::string kNoSuchFile = "File not found";
+#else
+const std::string kNoSuchFile = "No such file or directory";
+#endif
+
 // One line, starting with the program name: no stack traces, no "error: unknown".
 void ExpectOneLineError(const SubprocessResult& r, int code, const std::string& line) {
   EXPECT_EQ(r.exit_code, code) << r.Describe();
@@ -89,7 +96,7 @@ TEST_F(UnpackCli, ExitCodes) {
   EXPECT_EQ(Run({}).exit_code, 2);
   EXPECT_EQ(Run({"--help"}).exit_code, 0);
   ExpectOneLineError(Run({"verify", tmp_.Sub("none.rdbundle"), "-p", key_path_}), 5,
-                     tmp_.Sub("none.rdbundle") + ": No such file or directory");
+                     tmp_.Sub("none.rdbundle") + ": " + kNoSuchFile);
   testsupport::WriteFileOrDie(tmp_.Sub("other.pub"), testsupport::MakeTestKey().pub_file);
   auto r = Run({"verify", bundle_path_, "-p", tmp_.Sub("other.pub")});
   EXPECT_EQ(r.exit_code, 3) << r.Describe();
