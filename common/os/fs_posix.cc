@@ -5,7 +5,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
+#if defined(__linux__)
+#include <sys/syscall.h>  // SYS_renameat2 (macOS has no <sys/syscall.h>: renameatx_np)
+#endif
 #include <unistd.h>
 
 #include <algorithm>

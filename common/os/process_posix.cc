@@ -26,10 +26,19 @@ struct Fd {
 
 bool MakePipe(Fd& r, Fd& w) {
   int p[2];
+#if defined(__APPLE__)
+  // macOS has no pipe2: pipe, then close-on-exec (not atomic: a program another thread
+  // starts in between would inherit them)
+  if (::pipe(p) != 0) return false;
+  r.fd = p[0];
+  w.fd = p[1];
+  return ::fcntl(p[0], F_SETFD, FD_CLOEXEC) == 0 && ::fcntl(p[1], F_SETFD, FD_CLOEXEC) == 0;
+#else
   if (::pipe2(p, O_CLOEXEC) != 0) return false;
   r.fd = p[0];
   w.fd = p[1];
   return true;
+#endif
 }
 
 // Writes `input` and reads both outputs until they close (poll: neither side can block the
