@@ -101,7 +101,7 @@ if [ "${1:-}" = --binaries ]; then
     linux-*) check_linux "$@" ;;
     windows-*) check_windows "$@" ;;
     darwin-*) check_darwin "$(case $T in darwin-arm64) echo ARM64 ;; *) echo X86_64 ;; esac)" \
-                "${triple##*.macos.}" "$@" ;;
+                "${triple##*-macos.}" "$@" ;;
   esac
   [ $failed = 1 ] || for f in "$@"; do printf '%-14s ok   %s: %s\n' "$T" "$(basename "$f")" "$(file -b "$f" | cut -d, -f1-2)"; done
   exit $failed
@@ -121,7 +121,7 @@ for T in "${targets[@]}"; do
     linux-*) check_linux "${exes[@]}" ;;
     windows-*) check_windows "${exes[@]}" ;;
     darwin-*) check_darwin "$(case $T in darwin-arm64) echo ARM64 ;; *) echo X86_64 ;; esac)" \
-                "${triple##*.macos.}" "${exes[@]}" ;;
+                "${triple##*-macos.}" "${exes[@]}" ;;
   esac
   ran="not run here (checked with llvm-objdump)"
   if [[ $T != darwin-* ]]; then
