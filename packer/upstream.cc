@@ -6,7 +6,9 @@
 #include "common/base/quote.h"
 #include "common/base/strings.h"
 #include "common/format/limits.h"
+#include "common/format/paths.h"
 #include "common/format/sha256sums.h"
+#include "common/os/platform.h"
 #include "packer/rd_release.h"
 
 namespace rdbundle::packer {
@@ -143,6 +145,10 @@ std::string DownloadDir::RdSha512(const RdVersion& v, RdPlatform p) const {
 }
 
 Result<std::string> DefaultDownloadDir(const GetEnvFn& getenv) {
+  // Windows sets no HOME: the per-user local application data folder, as RD's own cache.
+  if (HostOs() == TargetOs::kWindows) {
+    if (auto local = LocalAppDataDir()) return JoinPath(*local, "rdbundle/downloads");
+  }
   if (auto xdg = getenv("XDG_CACHE_HOME"); xdg && xdg->starts_with('/')) {
     return JoinPath(*xdg, "rdbundle/downloads");
   }

@@ -86,6 +86,7 @@ struct DownloadDir {
   std::string RdSha512(const RdVersion& v, RdPlatform p) const;
 };
 
+// On Windows the local application data folder (LocalAppDataDir) + rdbundle\downloads; elsewhere
 // $XDG_CACHE_HOME/rdbundle/downloads, else $HOME/.cache/rdbundle/downloads.
 Result<std::string> DefaultDownloadDir(const GetEnvFn& getenv);
 

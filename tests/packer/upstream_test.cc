@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/os/platform.h"
 #include "packer/http.h"
 #include "packer/plan.h"
 
@@ -98,11 +99,19 @@ TEST(DownloadDir, DefaultFollowsXdgCacheHome) {
       return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
     };
   };
+#ifdef _WIN32
+  // Windows sets no HOME: the local application data folder, whatever the environment says.
+  const std::optional<std::string> local = LocalAppDataDir();
+  ASSERT_TRUE(local.has_value());
+  EXPECT_EQ(*DefaultDownloadDir(env({})), JoinPath(*local, "rdbundle/downloads"));
+  EXPECT_EQ(*DefaultDownloadDir(env({{"HOME", "/h"}})), JoinPath(*local, "rdbundle/downloads"));
+#else
   EXPECT_EQ(*DefaultDownloadDir(env({{"XDG_CACHE_HOME", "/x"}, {"HOME", "/h"}})),
             "/x/rdbundle/downloads");
   EXPECT_EQ(*DefaultDownloadDir(env({{"XDG_CACHE_HOME", "rel"}, {"HOME", "/h"}})),
             "/h/.cache/rdbundle/downloads");
   EXPECT_EQ(DefaultDownloadDir(env({})).status().code(), ErrorCode::kUsage);
+#endif
 }
 
 TEST(ParseMinorRange, RangesAndSingleMinors) {
