@@ -355,6 +355,9 @@ TEST_F(FetchCli, RoundTripFetchBuildVerifyInstall) {
 }
 
 TEST_F(FetchCli, ManifestRecordsSourcesAndUpstreamDigests) {
+#if defined(_WIN32)
+  GTEST_SKIP() << "reads the bundle with the host's zstd, which a Windows test cannot start";
+#endif
   const std::string out = tmp_.Sub("kit.rdbundle");
   auto b = Build(out, kSmall);
   ASSERT_EQ(b.exit_code, 0) << b.Describe();
