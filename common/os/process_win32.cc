@@ -24,12 +24,7 @@ Result<ProgramOutput> RunProgram(const std::vector<std::string>& argv, const std
     if (!cmd.empty()) cmd += L' ';
     win32::AppendQuotedArg(cmd, win32::Widen(a));
   }
-  STARTUPINFOW si{};
-  si.cb = sizeof si;
-  si.dwFlags = STARTF_USESTDHANDLES;
-  si.hStdInput = in_r.get();
-  si.hStdOutput = out_w.get();
-  si.hStdError = err_w.get();
+  STARTUPINFOW si = win32::StdHandlesStartupInfo(in_r.get(), out_w.get(), err_w.get());
   PROCESS_INFORMATION pi{};
   // No application name: CreateProcessW searches the PATH for argv[0] (adding ".exe").
   if (!::CreateProcessW(nullptr, cmd.data(), nullptr, nullptr, TRUE, CREATE_NO_WINDOW, nullptr,

@@ -68,4 +68,7 @@ class Handle {
 // inheritable. False (GetLastError set) when it cannot be made.
 bool MakeChildPipe(Handle& r, Handle& w, bool child_reads);
 
+// Start-up information that gives a child these standard handles (STARTF_USESTDHANDLES).
+STARTUPINFOW StdHandlesStartupInfo(HANDLE in, HANDLE out, HANDLE err);
+
 }  // namespace rdbundle::win32

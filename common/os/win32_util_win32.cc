@@ -105,4 +105,14 @@ bool MakeChildPipe(Handle& r, Handle& w, bool child_reads) {
   return ::SetHandleInformation(child_reads ? hw : hr, HANDLE_FLAG_INHERIT, 0) != 0;
 }
 
+STARTUPINFOW StdHandlesStartupInfo(HANDLE in, HANDLE out, HANDLE err) {
+  STARTUPINFOW si{};
+  si.cb = sizeof si;
+  si.dwFlags = STARTF_USESTDHANDLES;
+  si.hStdInput = in;
+  si.hStdOutput = out;
+  si.hStdError = err;
+  return si;
+}
+
 }  // namespace rdbundle::win32

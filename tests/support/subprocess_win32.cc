@@ -123,12 +123,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const SubprocessOpt
   std::replace(cwd.begin(), cwd.end(), L'/', L'\\');
   // A path is started as it is; a bare name is searched in the PATH (".exe" added).
   std::wstring program = IsPath(argv[0]) ? ProgramPath(argv[0]) : std::wstring();
-  STARTUPINFOW si{};
-  si.cb = sizeof si;
-  si.dwFlags = STARTF_USESTDHANDLES;
-  si.hStdInput = in_r.get();
-  si.hStdOutput = out_w.get();
-  si.hStdError = err_w.get();
+  STARTUPINFOW si = win32::StdHandlesStartupInfo(in_r.get(), out_w.get(), err_w.get());
   PROCESS_INFORMATION pi{};
   if (!::CreateProcessW(program.empty() ? nullptr : program.c_str(), cmd.data(), nullptr, nullptr,
                         TRUE, CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT, env.data(),
