@@ -42,12 +42,27 @@ with_tests() { [[ $1 == linux-* || $1 == windows-* ]]; }
 # target changes (format, OS layer, install) without the host tools the interop tests run.
 ARM64_TESTS='^(static_binaries|fuzz_.*_corpus|layering)$|^(Hex|Utf8|Quote|Strings|Status|Fs|Platform|Limits|JsonStrict|Hash|Minisign[A-Z][A-Za-z]*|Manifest|Paths|Version|Sha256Sums|Layout|K3sVersions|Skew|Cli|Progress|Signing|Install|InstallState|TarReader|BundleReader|ZstdSource|Hostile|Crash|Doctor|Unpack)[A-Za-z]*\.'
 
+# ccache, as for the native trees (./dev): kept in $RDB_CACHE/ccache, so a CI machine that keeps
+# ~/.cache/rdbundle recompiles only what changed, whatever directory the clone is in. The
+# compiler is the target's zig wrapper (its path names the zig version and the target; ccache
+# checks its mtime), which is clang. The paths ccache hashes are relative to the tree
+# (CCACHE_BASEDIR); -ffile-prefix-map names the tree but is left out of the hash: it maps that
+# same tree to "." in the object, so the object does not depend on it. RDB_CCACHE=0: without.
+LAUNCHER=()
+if [ "${RDB_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null; then
+  export CCACHE_DIR="${CCACHE_DIR:-$RDB_CACHE/ccache}" CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
+  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-6G}" CCACHE_COMPILERTYPE=clang
+  export CCACHE_IGNOREOPTIONS="-ffile-prefix-map=*"
+  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
 configure_target() {
   local t=$1 dir=$2 tests=OFF
   with_tests "$t" && tests=ON
   local args=(-DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-zig.cmake" -DRDB_TARGET="$t"
               -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRDB_FUZZ=OFF -DRDB_BUILD_TESTS=$tests
-              "-DCMAKE_C_FLAGS=-ffile-prefix-map=$ROOT/=" "-DCMAKE_CXX_FLAGS=-ffile-prefix-map=$ROOT/=")
+              "-DCMAKE_C_FLAGS=-ffile-prefix-map=$ROOT/=" "-DCMAKE_CXX_FLAGS=-ffile-prefix-map=$ROOT/="
+              "${LAUNCHER[@]}")
   case $t in
     linux-arm64) args+=(-DCMAKE_CROSSCOMPILING_EMULATOR="$(command -v qemu-aarch64)") ;;
     windows-*) args+=(-DCMAKE_CROSSCOMPILING_EMULATOR="$HERE/wine.sh") ;;
@@ -83,18 +98,15 @@ test_target() {
   local t=$1 dir=$ROOT/build-$t start=$SECONDS
   case $t in
     linux-amd64)
-      ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 600 | tail -n 25
-      [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
+      JOBS=$JOBS "$ROOT/tools/run-ctest.sh" "$dir" || die "$t: tests failed"
       ;;
     linux-arm64)
-      ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 900 -R "$ARM64_TESTS" | tail -n 25
-      [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
+      JOBS=$JOBS "$ROOT/tools/run-ctest.sh" "$dir" --timeout 900 -R "$ARM64_TESTS" || die "$t: tests failed"
       ;;
     windows-*)
       "$HERE/check.sh" --binaries "$t" "$dir/rdbundle-pack.exe" "$dir/rdbundle-unpack.exe" ||
         die "$t: binary checks failed"
-      ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 600 | tail -n 25
-      [ "${PIPESTATUS[0]}" = 0 ] || die "$t: tests failed"
+      JOBS=$JOBS "$ROOT/tools/run-ctest.sh" "$dir" || die "$t: tests failed"
       # The same bundle through the Linux binary (--target-os windows) and this one: needs the
       # native build (./dev build) for the kit, the key and the bundle.
       if [ -x "$ROOT/build/rdbundle-sample-kit" ]; then
