@@ -10,6 +10,7 @@
 #include "common/format/manifest.h"
 #include "common/format/minisign.h"
 #include "common/rd/k3s_versions.h"
+#include "common/rd/rd_rules.h"
 #include "fuzz/fixed_keys.h"
 #include "fuzz/fuzz_util.h"
 #include "unpacker/bundle_reader.h"
@@ -268,22 +269,30 @@ class Checker {
     return "[" + Join(std::vector<std::string>(s.begin(), s.end()), " ") + "]";
   }
 
+  // The merge's properties (docs/rancher-desktop.md, "k3s-versions.json"; versions_merge.h),
+  // not a second copy of it: the old file counts as RD reads it (RdReadCache: merged into only
+  // when RD uses it, entries semver.parse rejects skipped), every version this install
+  // completed is listed, nothing else appears, and an old version or channel disappears only
+  // when another build of its X.Y.Z (RD keys versions by X.Y.Z) takes its place.
   void CheckVersionsJson(const Manifest& m, const std::vector<Expected>& plan) {
     const auto* n = fs_.Find(VersionsPath());
     FUZZ_CHECK(n != nullptr && !n->dir, "k3s-versions.json missing after install");
     auto merged = ParseK3sVersionsFile(n->file->data, "k3s-versions.json",
                                        K3sVersionsParseMode::kUserCache);
     FUZZ_CHECK(merged.has_value(), "merged k3s-versions.json does not parse: " + merged.error().message());
-    std::set<std::string> expected;
+    std::set<std::string> old;
     std::map<std::string, std::string> old_channels;
+    bool old_used = false;
     if (versions_before_) {
-      auto old = ParseK3sVersionsFile(*versions_before_, "old", K3sVersionsParseMode::kUserCache);
-      if (old.has_value()) {
-        expected.insert(old->versions.begin(), old->versions.end());
-        old_channels = old->channels;
+      const RdCacheView view = RdReadCache(*versions_before_, std::nullopt);
+      if (view.verdict == RdCacheVerdict::kUsed) {
+        old_used = true;
+        old.insert(view.parsed.begin(), view.parsed.end());
+        old_channels = view.parsed_channels;
       }
     }
     std::set<std::string> bundled(m.k3s_versions.begin(), m.k3s_versions.end());
+    std::set<std::string> installed;
     for (std::size_t i = 0; i < plan.size(); ++i) {
       const ManifestFile& f = m.files[i];
       if (f.role != FileRole::kK3sBinary) continue;
@@ -292,13 +301,30 @@ class Checker {
       // Only versions complete for the arch RD will use are listed, also with --all-platforms
       // (issue 14 item 5; installer_commit.cc K3sVersionDirComplete with dest.arch).
       if (where->arch != s_.arch) continue;
-      if (bundled.count(where->k3s_version)) expected.insert(where->k3s_version);
+      if (bundled.count(where->k3s_version)) installed.insert(where->k3s_version);
     }
     std::set<std::string> got(merged->versions.begin(), merged->versions.end());
-    FUZZ_CHECK(got == expected, "merged k3s-versions.json lists the wrong versions: " + JoinSet(got) +
-                                    " instead of " + JoinSet(expected));
     FUZZ_CHECK(got.size() == merged->versions.size(), "merged k3s-versions.json lists a version twice");
+    std::set<std::string> keys;
+    for (const std::string& v : got) {
+      auto parsed = NodeSemverParse(v);
+      FUZZ_CHECK(parsed.has_value(), "merged k3s-versions.json lists " + v + ", which RD cannot parse");
+      keys.insert(parsed->key);
+      const auto* dir = fs_.Find(layout_.cache + "/k3s/" + v);
+      FUZZ_CHECK(old.count(v) || installed.count(v) || (!old_used && dir != nullptr && dir->dir),
+                 "merged k3s-versions.json lists " + v + ", which is neither in the old file " +
+                     JoinSet(old) + " nor installed " + JoinSet(installed));
+    }
+    for (const std::string& v : installed) {
+      FUZZ_CHECK(got.count(v), "merged k3s-versions.json " + JoinSet(got) + " does not list " + v +
+                                   ", which this install completed");
+    }
+    for (const std::string& v : old) {
+      FUZZ_CHECK(got.count(v) || keys.count(NodeSemverParse(v)->key),
+                 "merge dropped " + v + " of the old file: " + JoinSet(got));
+    }
     for (const auto& [name, value] : old_channels) {
+      if (!keys.count(value)) continue;  // RD ignores a channel that names no listed version
       auto it = merged->channels.find(name);
       FUZZ_CHECK(it != merged->channels.end() && it->second == value,
                  "merge changed the existing channel " + name);
