@@ -21,15 +21,14 @@
 # commit) give the same bytes; minisign's signature of SHA256SUMS is deterministic (Ed25519)
 # with the fixed trusted comment used here.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+RELDIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$RELDIR/../.." && pwd)
 CROSSDIR=$ROOT/tools/cross
-HERE_SAVED=$HERE
+# lib.sh's helpers (target_row, target_names) read $HERE/targets: HERE stays tools/cross.
 HERE=$CROSSDIR
 # shellcheck source=tools/cross/lib.sh
 . "$CROSSDIR/lib.sh"
 die() { printf 'release: %s\n' "$*" >&2; exit 1; }
-HERE=$HERE_SAVED
 
 OUT=$ROOT/dist
 targets=()
@@ -123,7 +122,7 @@ for t in "${targets[@]}"; do
   notices "$t" >"$s/THIRD_PARTY_LICENSES.txt"
   name=rdbundle-$VERSION-$t
   archive=$name.tar.gz; [[ $t == windows-* ]] && archive=$name.zip
-  python3 "$HERE/archive.py" "$OUT/$archive" "$name" "$SOURCE_DATE_EPOCH" \
+  python3 "$RELDIR/archive.py" "$OUT/$archive" "$name" "$SOURCE_DATE_EPOCH" \
     "$s/rdbundle-pack$ext=rdbundle-pack$ext:x" "$s/rdbundle-unpack$ext=rdbundle-unpack$ext:x" \
     "$ROOT/README.md=README.md" "$ROOT/LICENSE=LICENSE" \
     "$s/THIRD_PARTY_LICENSES.txt=THIRD_PARTY_LICENSES.txt"
