@@ -42,18 +42,15 @@ with_tests() { [[ $1 == linux-* || $1 == windows-* ]]; }
 # target changes (format, OS layer, install) without the host tools the interop tests run.
 ARM64_TESTS='^(static_binaries|fuzz_.*_corpus|layering)$|^(Hex|Utf8|Quote|Strings|Status|Fs|Platform|Limits|JsonStrict|Hash|Minisign[A-Z][A-Za-z]*|Manifest|Paths|Version|Sha256Sums|Layout|K3sVersions|Skew|Cli|Progress|Signing|Install|InstallState|TarReader|BundleReader|ZstdSource|Hostile|Crash|Doctor|Unpack)[A-Za-z]*\.'
 
-# ccache, as for the native trees (./dev): kept in $RDB_CACHE/ccache, so a CI machine that keeps
-# ~/.cache/rdbundle recompiles only what changed, whatever directory the clone is in. The
-# compiler is the target's zig wrapper (its path names the zig version and the target; ccache
-# checks its mtime), which is clang. The paths ccache hashes are relative to the tree
-# (CCACHE_BASEDIR); -ffile-prefix-map names the tree but is left out of the hash: it maps that
-# same tree to "." in the object, so the object does not depend on it. RDB_CCACHE=0: without.
-LAUNCHER=()
-if [ "${RDB_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null; then
-  export CCACHE_DIR="${CCACHE_DIR:-$RDB_CACHE/ccache}" CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
-  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-6G}" CCACHE_COMPILERTYPE=clang
-  export CCACHE_IGNOREOPTIONS="-ffile-prefix-map=*"
-  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# ccache, as for the native trees (tools/ccache-env.sh). The compiler is the target's zig
+# wrapper (its path names the zig version and the target; ccache checks its mtime), which is
+# clang. -ffile-prefix-map names the tree but is left out of the hash: it maps that same tree to
+# "." in the object, so the object does not depend on it.
+# shellcheck source=tools/ccache-env.sh
+. "$ROOT/tools/ccache-env.sh"
+ccache_env "$ROOT"
+if [ ${#LAUNCHER[@]} -gt 0 ]; then
+  export CCACHE_COMPILERTYPE=clang CCACHE_IGNOREOPTIONS="-ffile-prefix-map=*"
 fi
 
 configure_target() {
