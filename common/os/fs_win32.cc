@@ -210,16 +210,34 @@ class Win32Lock final : public FileLock {
   Handle m_;
 };
 
-Result<std::unique_ptr<FileLock>> LockHandle(HANDLE h, const std::string& path) {
-  BY_HANDLE_FILE_INFORMATION bh;
-  if (!::GetFileInformationByHandle(h, &bh)) return FromWinError(path, ::GetLastError());
+// The mutex's name in the `Global\` namespace, which every session shares: a fleet tool in
+// session 0 (SYSTEM) and the user's own run in session 1 must exclude each other, which
+// `Local\` (one namespace per session) does not. Creating a mutex there needs no privilege
+// (only file mappings do). It keeps the creator's default DACL, so a run as another user gets
+// ERROR_ACCESS_DENIED for an existing one: the mutex exists only while a run holds a handle to
+// it, so that means busy. Where `Global\` cannot be used at all (an AppContainer, say) the
+// session's own namespace is the fallback.
+std::string LockName(const char* space, const BY_HANDLE_FILE_INFORMATION& bh) {
   char name[96];
-  std::snprintf(name, sizeof name, "Local\\rdbundle-lock-%08lx-%08lx%08lx",
+  std::snprintf(name, sizeof name, "%s\\rdbundle-lock-%08lx-%08lx%08lx", space,
                 static_cast<unsigned long>(bh.dwVolumeSerialNumber),
                 static_cast<unsigned long>(bh.nFileIndexHigh),
                 static_cast<unsigned long>(bh.nFileIndexLow));
-  Handle m(::CreateMutexW(nullptr, FALSE, win32::Widen(name).c_str()));
-  if (!m.valid()) return FromWinError(path + ": lock", ::GetLastError());
+  return name;
+}
+
+Result<std::unique_ptr<FileLock>> LockHandle(HANDLE h, const std::string& path) {
+  BY_HANDLE_FILE_INFORMATION bh;
+  if (!::GetFileInformationByHandle(h, &bh)) return FromWinError(path, ::GetLastError());
+  constexpr DWORD kAccess = SYNCHRONIZE | MUTEX_MODIFY_STATE;  // wait and release, nothing more
+  Handle m(::CreateMutexExW(nullptr, win32::Widen(LockName("Global", bh)).c_str(), 0, kAccess));
+  if (!m.valid() && ::GetLastError() == ERROR_ACCESS_DENIED) {
+    return std::unique_ptr<FileLock>();  // another user's run holds it
+  }
+  if (!m.valid()) {
+    m = Handle(::CreateMutexExW(nullptr, win32::Widen(LockName("Local", bh)).c_str(), 0, kAccess));
+    if (!m.valid()) return FromWinError(path + ": lock", ::GetLastError());
+  }
   const DWORD rc = ::WaitForSingleObject(m.get(), 0);
   if (rc == WAIT_TIMEOUT) return std::unique_ptr<FileLock>();
   if (rc != WAIT_OBJECT_0 && rc != WAIT_ABANDONED) {

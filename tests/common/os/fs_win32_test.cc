@@ -172,6 +172,36 @@ TEST_F(FsWin32Test, LockIsExclusiveUntilReleased) {
   EXPECT_TRUE(got);
 }
 
+// The lock lives in the namespace every session shares (Global\\), so a fleet tool running as
+// SYSTEM in session 0 and the user's own run in session 1 exclude each other; a Local\\ name
+// would give each session its own lock.
+TEST_F(FsWin32Test, LockIsVisibleToEverySession) {
+  auto root = Root();
+  auto lock = root->TryLock();
+  ASSERT_TRUE(lock.has_value());
+  ASSERT_NE(*lock, nullptr);
+  win32::Handle dir(::CreateFileW(win32::Widen(tmp_.path()).c_str(), FILE_READ_ATTRIBUTES,
+                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                  OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+  ASSERT_TRUE(dir.valid());
+  BY_HANDLE_FILE_INFORMATION bh;
+  ASSERT_TRUE(::GetFileInformationByHandle(dir.get(), &bh));
+  char name[96];
+  std::snprintf(name, sizeof name, "Global\\rdbundle-lock-%08lx-%08lx%08lx",
+                static_cast<unsigned long>(bh.dwVolumeSerialNumber),
+                static_cast<unsigned long>(bh.nFileIndexHigh),
+                static_cast<unsigned long>(bh.nFileIndexLow));
+  win32::Handle held(::OpenMutexW(SYNCHRONIZE, FALSE, win32::Widen(name).c_str()));
+  ASSERT_TRUE(held.valid()) << name << ": " << ::GetLastError();
+  DWORD waited = 0;  // from another thread: the owning one would just own it again
+  std::thread([&] { waited = ::WaitForSingleObject(held.get(), 0); }).join();
+  EXPECT_EQ(waited, static_cast<DWORD>(WAIT_TIMEOUT));
+  lock->reset();
+  held.reset();
+  win32::Handle gone(::OpenMutexW(SYNCHRONIZE, FALSE, win32::Widen(name).c_str()));
+  EXPECT_FALSE(gone.valid());  // no handle left: the name is gone with the last run
+}
+
 TEST_F(FsWin32Test, FreeSpace) {
   auto free = DefaultFs().FreeBytes(tmp_.path());
   ASSERT_TRUE(free.has_value()) << free.error().message();
