@@ -17,9 +17,10 @@
 # or in $RDBUNDLE_RELEASE_PUB. Without it: a LOCAL key, made once under
 # $RDB_CACHE/release-key/ and said so; such a release is good for testing only.
 #
-# Reproducible: the same tree, toolchain and SOURCE_DATE_EPOCH (default: the time of the last
-# commit) give the same bytes; minisign's signature of SHA256SUMS is deterministic (Ed25519)
-# with the fixed trusted comment used here.
+# Reproducible: the same source (checked out in any directory), toolchain and SOURCE_DATE_EPOCH
+# (default: the time of the last commit) give the same bytes; minisign's signature of SHA256SUMS
+# is deterministic (Ed25519) with the fixed trusted comment used here. ./dev test checks it
+# (release_check in ./dev).
 set -euo pipefail
 RELDIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$RELDIR/../.." && pwd)
@@ -102,7 +103,7 @@ EOF
 # strip_copy TARGET SRC DST: the shipped binary.
 strip_copy() {
   case $1 in
-    darwin-*) cp "$2" "$3" ;;   # zig leaves no debug info in the Mach-O; stripping would void the signature
+    darwin-*) cp "$2" "$3" ;;   # linked with -s (CMakeLists.txt); stripping would void the signature
     *) llvm-objcopy --strip-all "$2" "$3" ;;
   esac
 }
