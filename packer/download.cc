@@ -348,10 +348,8 @@ Status MissingOffline(const std::vector<DownloadJob>& jobs, const std::vector<st
 }  // namespace
 
 Result<std::string> HashFile(Fs& fs, const std::string& path) {
-  Sha256 sha;
-  std::uint64_t bytes = 0;
-  RDB_RETURN_IF_ERROR(HashInto(fs, path, sha, bytes));
-  return sha.FinishHex();
+  RDB_ASSIGN_OR_RETURN(auto in, fs.OpenForRead(path));
+  return Sha256HexOfFile(*in, OnInterrupt::kStop);
 }
 
 Result<DownloadReport> DownloadAll(Fs& fs, const std::vector<DownloadJob>& jobs,

@@ -12,7 +12,6 @@
 
 namespace rdbundle::unpacker::doctor_internal {
 
-inline constexpr std::size_t kHashChunk = 1u << 20;
 inline constexpr std::string_view kReinstall = "rdbundle-unpack install KIT.rdbundle";
 inline constexpr std::string_view kOffline =
     "Rancher Desktop downloads it on start, which fails offline";

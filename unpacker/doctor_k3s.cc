@@ -18,18 +18,10 @@ namespace {
 
 // ---- CACHE/k3s/<version>/ ---------------------------------------------------------------------
 
-// SHA-256 of a file, streamed in chunks through Fs. kInterrupted on SIGINT/SIGTERM.
+// SHA-256 of a file, streamed through Fs. kInterrupted on SIGINT/SIGTERM.
 Result<std::string> HashFile(Fs& fs, const std::string& path) {
   RDB_ASSIGN_OR_RETURN(auto in, fs.OpenRegular(path));
-  Sha256 sha;
-  std::vector<char> buf(kHashChunk);
-  for (;;) {
-    if (InterruptSignal() != 0) return Status::Interrupted("interrupted");
-    RDB_ASSIGN_OR_RETURN(std::size_t n, in->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    sha.Update(buf.data(), n);
-  }
-  return sha.FinishHex();
+  return Sha256HexOfFile(*in, OnInterrupt::kStop);
 }
 
 struct K3sFiles {

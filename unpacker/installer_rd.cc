@@ -11,8 +11,6 @@
 namespace rdbundle::unpacker {
 namespace {
 
-constexpr std::size_t kHashChunk = 1u << 20;
-
 // The same directory as written, up to trailing separators.
 std::string_view TrimSlashes(std::string_view s) {
   while (s.size() > 1 && s.back() == '/') s.remove_suffix(1);
@@ -30,14 +28,7 @@ bool Within(std::string_view dir, std::string_view root) {
 
 Result<std::string> HashDirFile(Dir& dir, const std::string& name) {
   RDB_ASSIGN_OR_RETURN(auto in, dir.OpenFile(name));  // never follows a symlink
-  Sha256 sha;
-  std::vector<char> buf(kHashChunk);
-  for (;;) {
-    RDB_ASSIGN_OR_RETURN(std::size_t n, in->Read(buf.data(), buf.size()));
-    if (n == 0) break;
-    sha.Update(buf.data(), n);
-  }
-  return sha.FinishHex();
+  return Sha256HexOfFile(*in, OnInterrupt::kIgnore);  // also used by the commit
 }
 
 // RD publishes one installer per platform (docs/rancher-desktop.md#rd-installer); the one for

@@ -6,8 +6,11 @@
 
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "common/base/hex.h"
+#include "common/os/fs.h"
+#include "common/os/platform.h"
 
 namespace rdbundle {
 
@@ -83,6 +86,20 @@ Blake2b512Digest Blake2b512::Of(std::string_view data) {
   Blake2b512 h;
   h.Update(data);
   return h.Finish();
+}
+
+Result<std::string> Sha256HexOfFile(ReadableFile& in, OnInterrupt on_interrupt) {
+  constexpr std::size_t kChunk = 1u << 20;
+  Sha256 sha;
+  std::vector<char> buf(kChunk);
+  for (;;) {
+    if (on_interrupt == OnInterrupt::kStop && InterruptSignal() != 0) {
+      return Status::Interrupted(in.path() + ": interrupted");
+    }
+    RDB_ASSIGN_OR_RETURN(std::size_t n, in.Read(buf.data(), buf.size()));
+    if (n == 0) return sha.FinishHex();
+    sha.Update(buf.data(), n);
+  }
 }
 
 }  // namespace rdbundle

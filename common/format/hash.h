@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/status.h"
 #include "common/format/c_handles.h"
 #include "common/os/sha256_cng.h"
 
@@ -55,5 +56,14 @@ class Blake2b512 {
  private:
   crypto_generichash_state state_;
 };
+
+class ReadableFile;  // common/os/fs.h
+
+// SHA-256, in hex, of what is left to read in `in`, in 1 MiB reads. With kStop it ends with
+// kInterrupted ("<path>: interrupted") once SIGINT or SIGTERM came (common/os/platform.h), so
+// that hashing a large file does not hold up a stop; an install's commit, which finishes
+// whatever comes, hashes with kIgnore.
+enum class OnInterrupt { kStop, kIgnore };
+Result<std::string> Sha256HexOfFile(ReadableFile& in, OnInterrupt on_interrupt);
 
 }  // namespace rdbundle

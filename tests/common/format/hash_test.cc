@@ -2,10 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstdlib>
+
 #include <string>
 #include <vector>
 
 #include "common/base/hex.h"
+#include "common/os/fs.h"
+#include "common/os/platform.h"
+#include "tests/support/temp_dir.h"
 
 namespace rdbundle {
 namespace {
@@ -100,6 +106,35 @@ TEST(Base64Test, StrictRejects) {
   EXPECT_FALSE(Base64Decode("Zh==").has_value());      // non-canonical trailing bits
   EXPECT_FALSE(Base64Decode("Zg==Zg==").has_value());  // data after padding
   EXPECT_TRUE(Base64Decode("").has_value());
+}
+
+// Sha256HexOfFile: the whole rest of the file (more than one 1 MiB read), and after a signal only
+// with kIgnore (what an install's commit uses).
+TEST(Sha256HexOfFileTest, HashesTheFileAndStopsOnlyWhenAskedTo) {
+  testsupport::ScopedTempDir tmp;
+  const std::string data((3u << 20) + 5, 'x');
+  testsupport::WriteFileOrDie(tmp.Sub("f"), data);
+  auto open = [&]() -> std::unique_ptr<ReadableFile> {
+    auto f = DefaultFs().OpenRegular(tmp.Sub("f"));
+    if (!f.has_value()) std::abort();
+    return std::move(*f);
+  };
+  EXPECT_EQ(*Sha256HexOfFile(*open(), OnInterrupt::kStop), Sha256::HexOf(data));
+#if !defined(_WIN32)
+  // In a child process: the interrupt flag, once set, stays set for the whole process.
+  EXPECT_EXIT(
+      {
+        InstallInterruptHandlers();
+        std::raise(SIGINT);
+        auto stopped = Sha256HexOfFile(*open(), OnInterrupt::kStop);
+        auto ignored = Sha256HexOfFile(*open(), OnInterrupt::kIgnore);
+        const bool ok = !stopped.has_value() && stopped.error().code() == ErrorCode::kInterrupted &&
+                        stopped.error().message() == tmp.Sub("f") + ": interrupted" &&
+                        ignored.has_value() && *ignored == Sha256::HexOf(data);
+        std::exit(ok ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+#endif
 }
 
 // DISABLED: libsodium 1.0.18's sodium_base642bin() decodes bytes >= 0x80 as aliases of base64
