@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common/base/quote.h"
+#include "common/base/strings.h"
 #include "common/os/process.h"
 #include "common/rd/layout.h"
 #include "packer/http.h"
@@ -166,15 +167,17 @@ Status RegistryAuth::FetchToken(const Challenge& c, const std::string& url) {
     return Status::Network(url + ": HTTP 401: a Bearer challenge without an http(s) realm");
   }
   RDB_RETURN_IF_ERROR(CheckBaseUrl("realm", realm->second));
+  // The token's service (the challenge's, if any) and scopes: ours, then the challenge's if it
+  // asks for another.
+  const auto service = c.params.find("service");
+  std::vector<std::string> scopes{"repository:" + repository_ + ":" + actions_};
+  if (auto s = c.params.find("scope"); s != c.params.end() && s->second != scopes[0]) {
+    scopes.push_back(s->second);
+  }
   std::string token_url = realm->second + "?";
-  if (auto s = c.params.find("service"); s != c.params.end()) {
-    token_url += "service=" + QueryEscape(s->second) + "&";
-  }
-  const std::string ours = "repository:" + repository_ + ":" + actions_;
-  token_url += "scope=" + QueryEscape(ours);
-  if (auto s = c.params.find("scope"); s != c.params.end() && s->second != ours) {
-    token_url += "&scope=" + QueryEscape(s->second);
-  }
+  if (service != c.params.end()) token_url += "service=" + QueryEscape(service->second) + "&";
+  token_url += "scope=" + QueryEscape(scopes[0]);
+  if (scopes.size() > 1) token_url += "&scope=" + QueryEscape(scopes[1]);
   HttpRequest req{token_url, false, 0, false};
   RDB_ASSIGN_OR_RETURN(auto cred, Credentials());
   std::optional<std::string> form;  // an OAuth2 form to POST instead of a GET
@@ -191,16 +194,11 @@ Status RegistryAuth::FetchToken(const Challenge& c, const std::string& url) {
       // refresh token: it is POSTed to the realm as an OAuth2 form and never sent as Basic
       // (distribution's token spec, "OAuth2 Token Authentication"; docker/distribution
       // registry/client/auth/session.go fetchTokenWithOAuth).
+      // In the form the scopes are one space-separated value (RFC 6749 section 3.3).
       std::string body = "grant_type=refresh_token&refresh_token=" + QueryEscape(cred->secret) +
                          "&client_id=rdbundle";
-      if (auto s = c.params.find("service"); s != c.params.end()) {
-        body += "&service=" + QueryEscape(s->second);
-      }
-      std::string scope = ours;
-      if (auto s = c.params.find("scope"); s != c.params.end() && s->second != ours) {
-        scope += " " + s->second;
-      }
-      body += "&scope=" + QueryEscape(scope);
+      if (service != c.params.end()) body += "&service=" + QueryEscape(service->second);
+      body += "&scope=" + QueryEscape(Join(scopes, " "));
       req.url = realm->second;
       req.method = "POST";
       req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
