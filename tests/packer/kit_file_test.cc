@@ -96,9 +96,12 @@ TEST(KitFileTest, StrictErrorsNameTheKeyAndLine) {
             "kit.yaml: line 1: the kit file: expected a mapping of keys, starting with "
             "\"version: 1\"");
   // yaml-cpp 0.7 would loop forever on these (a ',' after the root of a document).
-  for (const char* hang : {",i", "# c\n,x", "\"q\" ,", "{version: 1} ,", "version: 1\n---\n,x"}) {
+  for (const char* hang : {",i", "# c\n,x", "\"q\" ,", "{version: 1} ,", "version: 1\n---\n,x",
+                           "d:\n%\n,", "version: 1\n%YAML 1.2\n,x"}) {
     EXPECT_NE(Error(hang), "parsed") << hang;
   }
+  EXPECT_EQ(Error("version: 1\n%TAG ! x\n"),
+            "kit.yaml: line 2: a directive (\"%\") inside the document");
   // A leading document marker, comments and blank lines are fine.
   EXPECT_EQ(Error("# kit\n\n---\nversion: 1\narches: amd64\n"), "parsed");
   EXPECT_EQ(Error("version: 1\narches: [amd64\n"),
