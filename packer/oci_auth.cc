@@ -176,8 +176,9 @@ Status RegistryAuth::FetchToken(const Challenge& c, const std::string& url) {
   }
   std::string token_url = realm->second + "?";
   if (service != c.params.end()) token_url += "service=" + QueryEscape(service->second) + "&";
-  token_url += "scope=" + QueryEscape(scopes[0]);
-  if (scopes.size() > 1) token_url += "&scope=" + QueryEscape(scopes[1]);
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    token_url += (i == 0 ? "scope=" : "&scope=") + QueryEscape(scopes[i]);
+  }
   HttpRequest req{token_url, false, 0, false};
   RDB_ASSIGN_OR_RETURN(auto cred, Credentials());
   std::optional<std::string> form;  // an OAuth2 form to POST instead of a GET
